@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Download the JVM artifacts the project needs into the cache (only if missing):
+#   $CACHE/jars/      Flink Pulsar connector + its runtime deps (pulsar-client-all), for pipeline.jars
+#   $CACHE/pulsar/    Apache Pulsar binary distribution (standalone broker), unpacked
+# Everything comes from Maven Central. Prints `export ...` lines usable with eval.
+set -euo pipefail
+
+CACHE="${TIMELINE_CACHE:-$HOME/.cache/timeline-flink}"
+CONNECTOR_VERSION="${CONNECTOR_VERSION:-4.1.0-1.18}"   # org.apache.flink:flink-connector-pulsar
+PULSAR_VERSION="${PULSAR_VERSION:-4.0.8}"              # org.apache.pulsar:pulsar-server-distribution:tar.gz:bin
+MAVEN_REPO="${MAVEN_REPO:-https://repo1.maven.org/maven2}"
+
+log() { echo "fetch_artifacts: $*" >&2; }
+mkdir -p "$CACHE"
+
+# --- (a) connector jars, resolved transitively by Maven -------------------------------
+JARS="$CACHE/jars/flink-connector-pulsar-$CONNECTOR_VERSION"
+if [[ ! -f "$JARS/.complete" ]]; then
+  log "resolving flink-connector-pulsar:$CONNECTOR_VERSION with Maven"
+  work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+  cat > "$work/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>timeline-flink</groupId><artifactId>jars</artifactId><version>0</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>org.apache.flink</groupId><artifactId>flink-connector-pulsar</artifactId>
+      <version>$CONNECTOR_VERSION</version>
+    </dependency>
+  </dependencies>
+</project>
+POM
+  rm -rf "$JARS" && mkdir -p "$JARS"
+  # slf4j-api is provided by Flink itself; keep it off the user classpath.
+  if ! mvn -B -f "$work/pom.xml" dependency:copy-dependencies \
+      -DincludeScope=runtime -DexcludeArtifactIds=slf4j-api \
+      -DoutputDirectory="$JARS" > "$work/mvn.log" 2>&1; then
+    tail -40 "$work/mvn.log" >&2; exit 1
+  fi
+  # Maven checks the sha1 of every download; double-check the jars open.
+  for j in "$JARS"/*.jar; do unzip -tq "$j" >/dev/null || { log "corrupt jar $j"; exit 1; }; done
+  touch "$JARS/.complete"
+fi
+
+# --- (b) Pulsar binary distribution ------------------------------------------------------
+PULSAR_HOME="$CACHE/pulsar/apache-pulsar-$PULSAR_VERSION"
+if [[ ! -x "$PULSAR_HOME/bin/pulsar" ]]; then
+  base="$MAVEN_REPO/org/apache/pulsar/pulsar-server-distribution/$PULSAR_VERSION"
+  tgz="$CACHE/pulsar/pulsar-server-distribution-$PULSAR_VERSION-bin.tar.gz"
+  mkdir -p "$CACHE/pulsar"
+  if [[ ! -f "$tgz" ]]; then
+    log "downloading Pulsar $PULSAR_VERSION (~245 MB)"
+    curl -fsSL --retry 3 -o "$tgz.part" "$base/$(basename "$tgz")"
+    want="$(curl -fsSL --retry 3 "$base/$(basename "$tgz").sha1" | cut -c1-40)"
+    got="$(sha1sum "$tgz.part" | cut -d' ' -f1)"
+    [[ "$want" == "$got" ]] || { log "sha1 mismatch for $tgz (want $want got $got)"; rm -f "$tgz.part"; exit 1; }
+    mv "$tgz.part" "$tgz"
+  fi
+  log "unpacking Pulsar into $CACHE/pulsar"
+  rm -rf "$PULSAR_HOME"
+  tar -xzf "$tgz" -C "$CACHE/pulsar"
+  [[ -x "$PULSAR_HOME/bin/pulsar" ]] || { log "unexpected tarball layout"; exit 1; }
+  rm -f "$tgz"   # the unpacked tree is what we use
+fi
+
+# pipeline.jars wants ';'-separated file:// URLs
+PIPELINE_JARS="$(for j in "$JARS"/*.jar; do printf 'file://%s;' "$j"; done)"
+echo "export TIMELINE_CACHE='$CACHE'"
+echo "export PULSAR_HOME='$PULSAR_HOME'"
+echo "export FLINK_PULSAR_JARS='${PIPELINE_JARS%;}'"

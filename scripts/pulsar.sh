@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Local Apache Pulsar standalone broker for development and tests.
+#   scripts/pulsar.sh start|stop|status
+# Env: PULSAR_PORT (6650), PULSAR_HTTP_PORT (8080), PULSAR_START_TIMEOUT (seconds, 180),
+#      PULSAR_MEM (JVM memory flags), TIMELINE_CACHE.
+# Broker binds 127.0.0.1, transactions on, functions worker and stream storage off.
+# (Pulsar 4 standalone puts its embedded bookie on a random free port of its own.)
+# Data lives in a mktemp -d folder that `stop` removes; pid/log are in $CACHE/run.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${TIMELINE_CACHE:-$HOME/.cache/timeline-flink}"
+PULSAR_PORT="${PULSAR_PORT:-6650}"
+PULSAR_HTTP_PORT="${PULSAR_HTTP_PORT:-8080}"
+TIMEOUT="${PULSAR_START_TIMEOUT:-180}"
+RUN="$CACHE/run/pulsar-$PULSAR_PORT"
+PIDFILE="$RUN/pulsar.pid"
+LOG="$RUN/pulsar.log"
+HEALTH="http://127.0.0.1:$PULSAR_HTTP_PORT/admin/v2/brokers/health"
+
+log() { echo "pulsar.sh: $*" >&2; }
+running() { [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# ready = broker health check passes AND standalone has created the public/default namespace
+healthy() {
+  [[ "$(curl -fsS -m 5 "$HEALTH" 2>/dev/null)" == "ok" ]] &&
+    curl -fsS -m 5 "http://127.0.0.1:$PULSAR_HTTP_PORT/admin/v2/namespaces/public" 2>/dev/null | grep -q '"public/default"'
+}
+
+# set KEY=VALUE in a properties file (replace or append)
+set_conf() {
+  if grep -q "^$2=" "$1"; then sed -i "s|^$2=.*|$2=$3|" "$1"; else echo "$2=$3" >> "$1"; fi
+}
+
+start() {
+  if running; then log "already running (pid $(cat "$PIDFILE"))"; return 0; fi
+  for p in "$PULSAR_PORT" "$PULSAR_HTTP_PORT"; do
+    if port_busy "$p"; then
+      log "port $p on 127.0.0.1 is already in use; free it or set PULSAR_PORT / PULSAR_HTTP_PORT"
+      exit 1
+    fi
+  done
+  eval "$("$ROOT/scripts/fetch_artifacts.sh")"   # sets PULSAR_HOME (downloads on first use)
+
+  mkdir -p "$RUN"
+  local data; data="$(mktemp -d "${TMPDIR:-/tmp}/pulsar-data.XXXXXX")"
+  echo "$data" > "$RUN/datadir"
+  local conf="$data/standalone.conf"
+  cp "$PULSAR_HOME/conf/standalone.conf" "$conf"
+  set_conf "$conf" bindAddress 127.0.0.1
+  set_conf "$conf" advertisedAddress 127.0.0.1
+  set_conf "$conf" brokerServicePort "$PULSAR_PORT"
+  set_conf "$conf" webServicePort "$PULSAR_HTTP_PORT"
+  set_conf "$conf" transactionCoordinatorEnabled true   # PulsarSink EXACTLY_ONCE needs transactions
+  set_conf "$conf" systemTopicEnabled true
+  set_conf "$conf" topicLevelPoliciesEnabled true
+
+  local t0; t0=$(date +%s%N)
+  log "starting Pulsar $(basename "$PULSAR_HOME") on 127.0.0.1:$PULSAR_PORT (http $PULSAR_HTTP_PORT), data $data"
+  ( cd "$data" && PULSAR_STANDALONE_CONF="$conf" PULSAR_LOG_DIR="$RUN" \
+      PULSAR_MEM="${PULSAR_MEM:--Xms256m -Xmx1g -XX:MaxDirectMemorySize=1g}" \
+      setsid bash -c 'echo $$ > "$0"; exec "$1"/bin/pulsar standalone -nfw -nss \
+          --metadata-dir "$2/metadata" --bookkeeper-dir "$2/bookkeeper"' \
+        "$PIDFILE" "$PULSAR_HOME" "$data" > "$LOG" 2>&1 < /dev/null & )
+
+  local deadline=$(( $(date +%s) + TIMEOUT ))
+  until healthy; do
+    sleep 1
+    if ! running && [[ -f "$PIDFILE" ]]; then log "broker exited during start-up; see $LOG"; tail -20 "$LOG" >&2; cleanup; exit 1; fi
+    if (( $(date +%s) > deadline )); then log "not ready after ${TIMEOUT}s; see $LOG"; stop; exit 1; fi
+  done
+  local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  log "ready in $((ms / 1000)).$(printf '%03d' $((ms % 1000)))s (pid $(cat "$PIDFILE"), log $LOG)"
+  echo "pulsar://127.0.0.1:$PULSAR_PORT"
+}
+
+cleanup() {
+  [[ -f "$RUN/datadir" ]] && rm -rf "$(cat "$RUN/datadir")"
+  rm -f "$RUN/datadir" "$PIDFILE"
+}
+
+stop() {
+  if running; then
+    local pid; pid="$(cat "$PIDFILE")"
+    log "stopping pid $pid"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$pid" 2>/dev/null; then log "still alive after 30s, killing"; kill -9 "$pid" 2>/dev/null || true; fi
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+  else
+    log "not running"
+  fi
+  cleanup
+}
+
+status() {
+  if running && healthy; then echo "running (pid $(cat "$PIDFILE")) pulsar://127.0.0.1:$PULSAR_PORT http://127.0.0.1:$PULSAR_HTTP_PORT"
+  elif running; then echo "starting or unhealthy (pid $(cat "$PIDFILE"))"; exit 1
+  else echo "stopped"; exit 3; fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac
