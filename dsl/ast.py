@@ -1,0 +1,159 @@
+"""Syntax tree of timeline expressions.
+
+Nodes are frozen dataclasses compared by structure, so equal sub-expressions
+are equal values and the compiler can share them. Source positions ride along
+outside of equality (``compare=False``) for error messages.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Union
+
+Literal = Union[str, int, float, bool]
+
+COMPARISON_OPS = ("==", "!=", "<", "<=", ">", ">=")
+
+
+class Kind(enum.Enum):
+    """What an expression denotes."""
+
+    PREDICATE = "event predicate"
+    STATE = "state timeline"
+    BOOL = "boolean timeline"
+    NUMBER = "numeric timeline"
+
+
+@dataclass(frozen=True)
+class Node:
+    """Base of all nodes; ``pos`` is the character offset in the expression text."""
+
+    pos: int = field(default=0, compare=False, kw_only=True, repr=False)
+
+
+# --- event predicates (over one event) -------------------------------------
+
+
+@dataclass(frozen=True)
+class _LiteralTyped(Node):
+    """Mixin: equality also compares the literal's type, since ``1 == True`` in Python."""
+
+    literal_type: type = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "literal_type", type(self.literal))
+
+
+@dataclass(frozen=True)
+class FieldCompare(_LiteralTyped):
+    column: str
+    op: str
+    literal: Literal
+
+
+@dataclass(frozen=True)
+class PredNot(Node):
+    operand: Node
+
+
+@dataclass(frozen=True)
+class PredAnd(Node):
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class PredOr(Node):
+    left: Node
+    right: Node
+
+
+# --- timelines ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LatestEventToState(Node):
+    column: str
+
+
+@dataclass(frozen=True)
+class HasExisted(Node):
+    predicate: Node
+
+
+@dataclass(frozen=True)
+class HasExistedWithin(Node):
+    predicate: Node
+    window_ms: int
+
+
+@dataclass(frozen=True)
+class DurationWhere(Node):
+    operand: Node
+
+
+@dataclass(frozen=True)
+class DurationInCurState(Node):
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Not(Node):
+    operand: Node
+
+
+@dataclass(frozen=True)
+class And(Node):
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Or(Node):
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Compare(_LiteralTyped):
+    """``operand OP literal`` on a state, boolean or numeric timeline."""
+
+    operand: Node
+    op: str
+    literal: Literal
+
+
+@dataclass(frozen=True)
+class Ref(Node):
+    """A bare identifier naming another timeline of the same spec."""
+
+    name: str
+
+
+PREDICATE_NODES = (FieldCompare, PredNot, PredAnd, PredOr)
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """The direct sub-expressions of ``node`` (predicates included)."""
+    if isinstance(node, (PredNot, Not, DurationWhere, DurationInCurState, Compare)):
+        return (node.operand,)
+    if isinstance(node, (PredAnd, PredOr, And, Or)):
+        return (node.left, node.right)
+    if isinstance(node, (HasExisted, HasExistedWithin)):
+        return (node.predicate,)
+    return ()
+
+
+def depth(node: Node) -> int:
+    """Nodes on the longest path from ``node`` down to a leaf (computed without recursion)."""
+    known: dict[int, int] = {}
+    stack = [node]
+    while stack:
+        top = stack[-1]
+        pending = [child for child in children(top) if id(child) not in known]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        known[id(top)] = 1 + max((known[id(child)] for child in children(top)), default=0)
+    return known[id(node)]

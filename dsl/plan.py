@@ -1,0 +1,79 @@
+"""The compiled plan: the spec's output timelines as one DAG of shared nodes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dsl import ast
+from dsl.render import render
+from dsl.spec import Spec
+
+
+@dataclass(frozen=True)
+class PlanNode:
+    """One node of the DAG; ``inputs`` are indices of earlier nodes."""
+
+    index: int
+    expr: ast.Node
+    kind: ast.Kind
+    inputs: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Nodes in topological order (inputs first), each distinct sub-expression once."""
+
+    spec: Spec
+    nodes: tuple[PlanNode, ...]
+    outputs: dict[str, int]
+
+    def users(self, index: int) -> list[int]:
+        """The nodes that read node ``index``."""
+        return [node.index for node in self.nodes if index in node.inputs]
+
+    def describe(self) -> str:
+        """A readable listing of the DAG, marking shared nodes and named outputs."""
+        names: dict[int, list[str]] = {}
+        for name, index in self.outputs.items():
+            names.setdefault(index, []).append(name)
+        lines = [f"plan {self.spec.name!r}: key={self.spec.key} time={self.spec.time}"
+                 f" nodes={len(self.nodes)} outputs={len(self.outputs)}"]
+        for node in self.nodes:
+            inputs = ", ".join(f"#{i}" for i in node.inputs) or "event"
+            marks = []
+            if len(self.users(node.index)) > 1:
+                marks.append("shared")
+            if node.index in names:
+                marks.append("output " + ", ".join(names[node.index]))
+            suffix = f"  [{'; '.join(marks)}]" if marks else ""
+            lines.append(f"  #{node.index} {node.kind.value:<17} {render(node.expr)}  <- {inputs}{suffix}")
+        return "\n".join(lines)
+
+
+def kind_of(expr: ast.Node, kinds: dict[ast.Node, ast.Kind]) -> ast.Kind:
+    """The kind of an expression whose children's kinds are already known."""
+    if isinstance(expr, ast.PREDICATE_NODES):
+        return ast.Kind.PREDICATE
+    if isinstance(expr, ast.LatestEventToState):
+        return ast.Kind.STATE
+    if isinstance(expr, (ast.DurationWhere, ast.DurationInCurState)):
+        return ast.Kind.NUMBER
+    return ast.Kind.BOOL
+
+
+def compile_plan(spec: Spec) -> Plan:
+    """Build the DAG of the spec's outputs, sharing structurally equal sub-expressions."""
+    index_of: dict[ast.Node, int] = {}
+    kinds: dict[ast.Node, ast.Kind] = {}
+    nodes: list[PlanNode] = []
+
+    def visit(expr: ast.Node) -> int:
+        if expr in index_of:
+            return index_of[expr]
+        inputs = tuple(visit(child) for child in ast.children(expr))
+        kinds[expr] = kind_of(expr, kinds)
+        index_of[expr] = len(nodes)
+        nodes.append(PlanNode(len(nodes), expr, kinds[expr], inputs))
+        return index_of[expr]
+
+    outputs = {name: visit(spec.timelines[name]) for name in spec.outputs}
+    return Plan(spec, tuple(nodes), outputs)

@@ -1,0 +1,57 @@
+"""Rendering expressions back to the DSL's infix spelling."""
+from __future__ import annotations
+
+import json
+
+from dsl import ast
+
+_UNITS = (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000))
+
+
+def render_duration(ms: int) -> str:
+    """``5000`` -> ``5s``; the largest unit that divides the value exactly."""
+    for unit, size in _UNITS:
+        if ms and ms % size == 0:
+            return f"{ms // size}{unit}"
+    return f"{ms}ms"
+
+
+def render_literal(value: ast.Literal) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return repr(value)
+
+
+def render(node: ast.Node) -> str:
+    """The expression as a user would write it (fully parenthesised where nested)."""
+    if isinstance(node, ast.FieldCompare):
+        return f"{node.column} {node.op} {render_literal(node.literal)}"
+    if isinstance(node, (ast.PredNot, ast.Not)):
+        return f"!{_operand(node.operand)}"
+    if isinstance(node, (ast.PredAnd, ast.And)):
+        return f"{_operand(node.left)} && {_operand(node.right)}"
+    if isinstance(node, (ast.PredOr, ast.Or)):
+        return f"{_operand(node.left)} || {_operand(node.right)}"
+    if isinstance(node, ast.LatestEventToState):
+        return f"latest_event_to_state({node.column})"
+    if isinstance(node, ast.HasExisted):
+        return f"has_existed({render(node.predicate)})"
+    if isinstance(node, ast.HasExistedWithin):
+        return f"has_existed_within({render(node.predicate)}, {render_duration(node.window_ms)})"
+    if isinstance(node, ast.DurationWhere):
+        return f"duration_where({render(node.operand)})"
+    if isinstance(node, ast.DurationInCurState):
+        return f"duration_in_cur_state({render(node.operand)})"
+    if isinstance(node, ast.Compare):
+        return f"{_operand(node.operand)} {node.op} {render_literal(node.literal)}"
+    if isinstance(node, ast.Ref):
+        return node.name
+    raise TypeError(f"not an expression node: {node!r}")
+
+
+def _operand(node: ast.Node) -> str:
+    text = render(node)
+    binary = (ast.PredAnd, ast.PredOr, ast.And, ast.Or, ast.Compare, ast.FieldCompare)
+    return f"({text})" if isinstance(node, binary) else text
