@@ -1,0 +1,281 @@
+"""Reference evaluator: the semantics of docs/semantics.md computed literally.
+
+Events are split per key and into runs (a session timeout ends a run). Each
+expression of a run is evaluated as a whole function of time over the run's
+span ``[t0, end)``: boolean and state timelines as step lists
+``[(start, value), ...]``, numeric timelines as ramps
+``[(start, value_at_start, rate), ...]``. Every step list is built by sampling
+the operator's definition at each instant where its value may change, so the
+definitions below read like the documentation. Change records are read off
+the finished lists.
+"""
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Callable, Iterable, Iterator
+
+from dsl.ast import (
+    And,
+    Compare,
+    DurationInCurState,
+    DurationWhere,
+    FieldCompare,
+    HasExisted,
+    HasExistedWithin,
+    LatestEventToState,
+    Node,
+    Not,
+    Or,
+    PredAnd,
+    PredNot,
+    PredOr,
+)
+from dsl.spec import Spec
+from operators.events import event_key, event_time
+from operators.values import compare, same_value, value_class
+
+Steps = list[tuple[int, Any]]
+Ramps = list[tuple[int, int, int]]
+
+_NUMERIC_NODES = (DurationWhere, DurationInCurState)
+_OPS_TRUE_JUST_ABOVE = frozenset((">", ">=", "!="))
+
+
+def evaluate(spec: Spec, events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """All change records of ``spec``'s outputs, sorted by (key, timeline, time)."""
+    records = []
+    for run in _runs(spec, events):
+        evaluator = _RunEvaluator(run)
+        for name in spec.outputs:
+            records.extend(evaluator.records(name, spec.timelines[name]))
+    records.sort(key=lambda record: (record["key"], record["timeline"], record["time"]))
+    return records
+
+
+# --- runs ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    """One key's events, ``(time, event)`` in order, over the span ``[t0, end)``."""
+
+    key: str
+    events: list[tuple[int, dict[str, Any]]]
+    end: int | float  # last event time + timeout, or math.inf without a timeout
+
+    @property
+    def t0(self) -> int:
+        return self.events[0][0]
+
+
+def _runs(spec: Spec, events: Iterable[dict[str, Any]]) -> Iterator[Run]:
+    by_key: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    for event in events:
+        by_key[event_key(event, spec.key)].append((event_time(event, spec.time), event))
+    for key, timed in by_key.items():
+        timed.sort(key=lambda pair: pair[0])  # stable: equal times keep input order
+        yield from _split_sessions(key, timed, spec.session_timeout_ms)
+
+
+def _split_sessions(
+    key: str, timed: list[tuple[int, dict[str, Any]]], timeout_ms: int | None
+) -> Iterator[Run]:
+    """Cut where the next event comes strictly after ``last time + timeout``."""
+    if timeout_ms is None:
+        yield Run(key, timed, math.inf)
+        return
+    first = 0
+    for index in range(1, len(timed) + 1):
+        last_time = timed[index - 1][0]
+        if index == len(timed) or timed[index][0] > last_time + timeout_ms:
+            yield Run(key, timed[first:index], last_time + timeout_ms)
+            first = index
+
+
+# --- timelines of one run --------------------------------------------------------
+
+
+@dataclass
+class _RunEvaluator:
+    """Evaluates expressions over one run, each node once."""
+
+    run: Run
+    memo: dict[int, Steps | Ramps] = field(default_factory=dict)
+
+    def records(self, name: str, node: Node) -> list[dict[str, Any]]:
+        pieces = self.timeline(node)
+        if isinstance(node, _NUMERIC_NODES):
+            return _ramp_records(self.run, name, pieces)
+        return _step_records(self.run, name, pieces)
+
+    def timeline(self, node: Node) -> Steps | Ramps:
+        # Keyed by identity: structural equality would merge literals 1, 1.0 and True.
+        if id(node) not in self.memo:
+            self.memo[id(node)] = self._compute(node)
+        return self.memo[id(node)]
+
+    def _compute(self, node: Node) -> Steps | Ramps:
+        run = self.run
+        if isinstance(node, LatestEventToState):
+            return _latest_event_to_state(run, node.column)
+        if isinstance(node, HasExisted):
+            return _has_existed(run, _matching_times(run, node.predicate))
+        if isinstance(node, HasExistedWithin):
+            return _has_existed_within(run, _matching_times(run, node.predicate), node.window_ms)
+        if isinstance(node, Not):
+            return _pointwise(run, lambda value: not value, self.timeline(node.operand))
+        if isinstance(node, And):
+            operands = self.timeline(node.left), self.timeline(node.right)
+            return _pointwise(run, lambda left, right: left and right, *operands)
+        if isinstance(node, Or):
+            operands = self.timeline(node.left), self.timeline(node.right)
+            return _pointwise(run, lambda left, right: left or right, *operands)
+        if isinstance(node, Compare) and isinstance(node.operand, _NUMERIC_NODES):
+            return _compare_ramps(run, self.timeline(node.operand), node.op, node.literal)
+        if isinstance(node, Compare):
+            holds = partial(compare, op=node.op, literal=node.literal)
+            return _pointwise(run, holds, self.timeline(node.operand))
+        if isinstance(node, DurationWhere):
+            return _duration_where(self.timeline(node.operand))
+        if isinstance(node, DurationInCurState):
+            return [(start, 0, 1) for start, _ in self.timeline(node.operand)]
+        raise TypeError(f"not a timeline expression: {node!r}")
+
+
+def _sample(run: Run, instants: Iterable[int], value_at: Callable[[int], Any]) -> Steps:
+    """The step list of ``value_at`` given every instant where it may change.
+
+    ``value_at(t)`` is the value at ``t`` (all events at ``t`` applied); t0 is
+    always sampled, instants at or after the run's end are not, and
+    consecutive equal values are merged.
+    """
+    steps: Steps = []
+    for t in sorted({run.t0, *instants}):
+        if t >= run.end:
+            break
+        value = value_at(t)
+        if not steps or not same_value(steps[-1][1], value):
+            steps.append((t, value))
+    return steps
+
+
+def _value_at(steps: Steps, t: int) -> Any:
+    return steps[bisect_right(steps, t, key=lambda step: step[0]) - 1][1]
+
+
+def _latest_event_to_state(run: Run, column: str) -> Steps:
+    carrying = [(t, event[column]) for t, event in run.events if event.get(column) is not None]
+    times = [t for t, _ in carrying]
+
+    def value_at(t: int) -> Any:
+        index = bisect_right(times, t)  # past every event at t: the last one wins
+        return carrying[index - 1][1] if index else None
+
+    return _sample(run, times, value_at)
+
+
+def _has_existed(run: Run, matches: list[int]) -> Steps:
+    first = matches[0] if matches else math.inf
+    return _sample(run, matches[:1], lambda t: t >= first)
+
+
+def _has_existed_within(run: Run, matches: list[int], window_ms: int) -> Steps:
+    def value_at(t: int) -> bool:
+        index = bisect_right(matches, t)  # latest match m <= t; true iff t < m + window
+        return index > 0 and t < matches[index - 1] + window_ms
+
+    expiries = [m + window_ms for m in matches]
+    return _sample(run, matches + expiries, value_at)
+
+
+def _pointwise(run: Run, combine: Callable[..., Any], *operands: Steps) -> Steps:
+    instants = [start for steps in operands for start, _ in steps]
+    return _sample(run, instants, lambda t: combine(*(_value_at(s, t) for s in operands)))
+
+
+def _duration_where(steps: Steps) -> Ramps:
+    ramps: Ramps = []
+    for start, value in steps:
+        elapsed = _ramp_value(ramps[-1], start) if ramps else 0
+        ramps.append((start, elapsed, 1 if value else 0))
+    return ramps
+
+
+def _ramp_value(ramp: tuple[int, int, int], t: int) -> int:
+    start, value, rate = ramp
+    return value + rate * (t - start)
+
+
+def _compare_ramps(run: Run, ramps: Ramps, op: str, literal: Any) -> Steps:
+    """``ramps OP literal`` on right limits; a rising ramp crosses at an exact instant."""
+    instants = [start for start, _, _ in ramps]
+    if value_class(literal) == "number":
+        for start, value, rate in ramps:
+            if rate:  # first instant of the ramp whose value is at least the literal
+                instants.append(start + max(0, math.ceil(literal - value)))
+
+    def value_at(t: int) -> bool:
+        ramp = ramps[bisect_right(ramps, t, key=lambda piece: piece[0]) - 1]
+        return _compare_right_limit(_ramp_value(ramp, t), ramp[2], op, literal)
+
+    return _sample(run, instants, value_at)
+
+
+def _compare_right_limit(value: int, rate: int, op: str, literal: Any) -> bool:
+    """Compare ``value + rate * epsilon``: a rising value equal to the literal is just above it."""
+    if rate and compare(value, "==", literal):
+        return op in _OPS_TRUE_JUST_ABOVE
+    return compare(value, op, literal)
+
+
+# --- predicates -------------------------------------------------------------------
+
+
+def _matching_times(run: Run, predicate: Node) -> list[int]:
+    return [t for t, event in run.events if _matches(predicate, event)]
+
+
+def _matches(predicate: Node, event: dict[str, Any]) -> bool:
+    if isinstance(predicate, FieldCompare):
+        return compare(event.get(predicate.column), predicate.op, predicate.literal)
+    if isinstance(predicate, PredNot):
+        return not _matches(predicate.operand, event)
+    if isinstance(predicate, PredAnd):
+        return _matches(predicate.left, event) and _matches(predicate.right, event)
+    if isinstance(predicate, PredOr):
+        return _matches(predicate.left, event) or _matches(predicate.right, event)
+    raise TypeError(f"not an event predicate: {predicate!r}")
+
+
+# --- change records ---------------------------------------------------------------
+
+
+def _step_records(run: Run, name: str, steps: Steps) -> list[dict[str, Any]]:
+    records = []
+    for start, value in steps:
+        if not records or not same_value(records[-1]["value"], value):
+            records.append(_record(run, name, start, value))
+    if run.end < math.inf:
+        records.append(_record(run, name, run.end, None))
+    return records
+
+
+def _ramp_records(run: Run, name: str, ramps: Ramps) -> list[dict[str, Any]]:
+    records = []
+    previous = None
+    for ramp in ramps:
+        start, value, rate = ramp
+        if previous is None or (_ramp_value(previous, start), previous[2]) != (value, rate):
+            records.append(_record(run, name, start, value, rate=rate))
+            previous = ramp
+    if run.end < math.inf:
+        records.append(_record(run, name, run.end, None, rate=0))
+    return records
+
+
+def _record(run: Run, name: str, time: int, value: Any, **rate: int) -> dict[str, Any]:
+    return {"key": run.key, "timeline": name, "time": time, "value": value, **rate}
