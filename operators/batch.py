@@ -1,0 +1,39 @@
+"""Evaluating a bounded set of events with the incremental engine."""
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any, Iterable
+
+from operators.codegen import NEVER
+from operators.decode import Event
+from operators.engine import Engine, to_record
+
+
+def group_by_key(events: Iterable[Event]) -> dict[str, list[Event]]:
+    """Events per key, each key's list in time order (equal times keep input order)."""
+    per_key: dict[str, list[Event]] = {}
+    for event in events:
+        per_key.setdefault(event.key, []).append(event)
+    for key_events in per_key.values():
+        key_events.sort(key=lambda event: event.time)
+    return per_key
+
+
+def run_key(engine: Engine, key_events: list[Event], until: int = NEVER) -> list:
+    """The changes of one key's time-ordered events, followed to ``until``."""
+    state, changes = engine.new_state(), []
+    for time, instant in groupby(key_events, key=lambda event: event.time):
+        engine.process(state, time, [event.fields for event in instant], changes)
+    engine.advance(state, until, changes)
+    return changes
+
+
+def evaluate(engine: Engine, events: Iterable[Event]) -> list[dict[str, Any]]:
+    """Change records of all keys, sorted by key, timeline and time."""
+    records = [
+        to_record(key, change)
+        for key, key_events in group_by_key(events).items()
+        for change in run_key(engine, key_events)
+    ]
+    records.sort(key=lambda record: (record["key"], record["timeline"], record["time"]))
+    return records

@@ -1,0 +1,195 @@
+"""Compiling a plan into the Python source of the engine's per-key step functions.
+
+The generated module defines four functions over a per-key state list ``s``
+(``s[0]`` run start t0, ``s[1]`` last event time, ``s[2]`` next due time,
+then one or more slots per stateful node):
+
+- ``start(s, t)``: begin a run at ``t`` with every slot at its initial value.
+- ``apply(s, t, events)``: fold the events of instant ``t`` into the slots.
+- ``evaluate(s, t, out, first)``: compute every node at instant ``t``, append
+  the outputs that changed (all of them when ``first``) to ``out`` as
+  ``(name, time, value, rate)`` tuples, and store the next instant at which a
+  value changes without new events in ``s[2]``.
+- ``probe(s, t)``: the value of every node at ``t`` without changing ``s``.
+
+Nodes are evaluated in plan order, each exactly once per instant, into locals
+``n<i>`` (state and boolean values) or ``v<i>``/``r<i>`` (numeric value and rate).
+"""
+from __future__ import annotations
+
+from dsl import ast
+from dsl.plan import Plan, PlanNode
+
+NEVER = 2**63 - 1  # Flink's Long.MAX_VALUE: "no timer"
+FIRST_SLOT = 3
+
+_NUMERIC_COMPARE = {
+    ">": "({v} > {c} or ({v} == {c} and {r} == 1))",
+    ">=": "{v} >= {c}",
+    "<": "{v} < {c}",
+    "<=": "({v} < {c} or ({v} == {c} and {r} == 0))",
+    "==": "({v} == {c} and {r} == 0)",
+    "!=": "not ({v} == {c} and {r} == 0)",
+}
+
+
+class _Writer:
+    """Collects the lines of the four generated functions."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.initial: list[str] = []
+        self.apply: list[str] = []
+        self.evaluate: list[str] = []
+        self.probe: list[str] = []
+        self.due: list[str] = []
+        self.emit: list[str] = []
+
+    def slots(self, *initial: str) -> int:
+        """Allocate consecutive state slots with these initial values; returns the first."""
+        first = FIRST_SLOT + len(self.initial)
+        self.initial.extend(initial)
+        return first
+
+    def both(self, line: str) -> None:
+        """A line computing a value the same way in ``evaluate`` and ``probe``."""
+        self.evaluate.append(line)
+        self.probe.append(line)
+
+
+def predicate_source(expr: ast.Node) -> str:
+    """A Python expression over the event dict ``ev`` that evaluates a predicate."""
+    if isinstance(expr, ast.FieldCompare):
+        field = f"ev.get({expr.column!r})"
+        if isinstance(expr.literal, str) and expr.op == "==":
+            return f"{field} == {expr.literal!r}"
+        return f"_compare({field}, {expr.op!r}, {expr.literal!r})"
+    if isinstance(expr, ast.PredNot):
+        return f"not ({predicate_source(expr.operand)})"
+    joiner = " and " if isinstance(expr, ast.PredAnd) else " or "
+    return f"({predicate_source(expr.left)}){joiner}({predicate_source(expr.right)})"
+
+
+def _leaf(w: _Writer, node: PlanNode) -> None:
+    expr, i = node.expr, node.index
+    if isinstance(expr, ast.LatestEventToState):
+        slot = w.slots("None")
+        w.apply += [f"x = ev.get({expr.column!r})", f"if x is not None: s[{slot}] = x"]
+        w.both(f"n{i} = s[{slot}]")
+    elif isinstance(expr, ast.HasExisted):
+        slot = w.slots("False")
+        w.apply.append(f"if not s[{slot}] and p{node.inputs[0]}: s[{slot}] = True")
+        w.both(f"n{i} = s[{slot}]")
+    elif isinstance(expr, ast.HasExistedWithin):
+        slot = w.slots("t")
+        w.apply.append(f"if p{node.inputs[0]}: s[{slot}] = t + {expr.window_ms}")
+        w.both(f"n{i} = t < s[{slot}]")
+        w.due.append(f"if t < s[{slot}] < due: due = s[{slot}]")
+
+
+def _derived(w: _Writer, node: PlanNode) -> None:
+    expr, i = node.expr, node.index
+    operands = [f"n{k}" for k in node.inputs]
+    if isinstance(expr, ast.Not):
+        w.both(f"n{i} = not {operands[0]}")
+    elif isinstance(expr, ast.And):
+        w.both(f"n{i} = {operands[0]} and {operands[1]}")
+    elif isinstance(expr, ast.Or):
+        w.both(f"n{i} = {operands[0]} or {operands[1]}")
+    elif isinstance(expr, ast.Compare):
+        _compare(w, node)
+
+
+def _compare(w: _Writer, node: PlanNode) -> None:
+    expr, i, child = node.expr, node.index, node.inputs[0]
+    operand_kind = w.plan.nodes[child].kind
+    literal = repr(expr.literal)
+    if operand_kind is ast.Kind.NUMBER:
+        v, r = f"v{child}", f"r{child}"
+        w.both(f"n{i} = " + _NUMERIC_COMPARE[expr.op].format(v=v, r=r, c=literal))
+        w.due.append(f"if {r} == 1 and {v} < {literal} and t + {literal} - {v} < due: due = t + {literal} - {v}")
+    elif operand_kind is ast.Kind.BOOL:
+        w.both(f"n{i} = n{child} {expr.op} {literal}")
+    elif isinstance(expr.literal, str) and expr.op == "==":
+        w.both(f"n{i} = n{child} == {literal}")
+    else:
+        w.both(f"n{i} = _compare(n{child}, {expr.op!r}, {literal})")
+
+
+def _numeric(w: _Writer, node: PlanNode) -> None:
+    """Numeric nodes keep a linear piece; ``c<i>`` says whether it changed at ``t``."""
+    expr, i, child = node.expr, node.index, node.inputs[0]
+    if isinstance(expr, ast.DurationWhere):
+        at = w.slots("t", "0", "-1")  # anchor time, value there, rate (-1: none yet)
+        av, ar = at + 1, at + 2
+        w.evaluate += [
+            f"r{i} = 1 if n{child} else 0",
+            f"c{i} = r{i} != s[{ar}]",
+            f"if c{i}: s[{av}] += s[{ar}] * (t - s[{at}]); s[{at}] = t; s[{ar}] = r{i}",
+            f"v{i} = s[{av}] + r{i} * (t - s[{at}])",
+        ]
+        w.probe += [f"r{i} = s[{ar}]", f"v{i} = s[{av}] + r{i} * (t - s[{at}])"]
+    else:
+        start = w.slots("t", "None")  # start of the current run, value during it
+        w.evaluate += [
+            f"c{i} = first or not _same_value(n{child}, s[{start + 1}])",
+            f"if c{i}: s[{start}] = t; s[{start + 1}] = n{child}",
+        ]
+        w.both(f"r{i} = 1")
+        w.both(f"v{i} = t - s[{start}]")
+    w.probe.append(f"n{i} = v{i}")
+
+
+def _outputs(w: _Writer) -> None:
+    for name, index in w.plan.outputs.items():
+        node = w.plan.nodes[index]
+        if node.kind is ast.Kind.NUMBER:
+            w.emit.append(f"if c{index}: out.append(({name!r}, t, v{index}, r{index}))")
+        else:
+            prev = w.slots("None")
+            w.emit += [
+                f"if first or not _same_value(n{index}, s[{prev}]):",
+                f"    s[{prev}] = n{index}; out.append(({name!r}, t, n{index}, None))",
+            ]
+
+
+def generate(plan: Plan, session_timeout_ms: int | None) -> str:
+    """The Python source of ``start``, ``apply``, ``evaluate`` and ``probe`` for ``plan``."""
+    w = _Writer(plan)
+    predicates_read_by_leaves = sorted({
+        node.inputs[0] for node in plan.nodes if isinstance(node.expr, (ast.HasExisted, ast.HasExistedWithin))
+    })
+    for node in plan.nodes:
+        if node.kind is ast.Kind.PREDICATE:
+            w.probe.append(f"n{node.index} = None")
+        elif node.kind is ast.Kind.NUMBER:
+            _numeric(w, node)
+        elif isinstance(node.expr, (ast.LatestEventToState, ast.HasExisted, ast.HasExistedWithin)):
+            _leaf(w, node)
+        else:
+            _derived(w, node)
+    _outputs(w)
+    if session_timeout_ms is not None:
+        w.due.append(f"if s[1] + {session_timeout_ms} < due: due = s[1] + {session_timeout_ms}")
+
+    predicate_lines = [f"p{i} = {predicate_source(plan.nodes[i].expr)}" for i in predicates_read_by_leaves]
+    node_count = len(plan.nodes)
+    return "\n".join([
+        "def start(s, t):",
+        f"    s[0] = t; s[{FIRST_SLOT}:] = [{', '.join(w.initial)}]",
+        "",
+        "def apply(s, t, events):",
+        "    for ev in events:",
+        *(f"        {line}" for line in predicate_lines + w.apply),
+        "",
+        "def evaluate(s, t, out, first):",
+        *(f"    {line}" for line in w.evaluate + w.emit),
+        f"    due = {NEVER}",
+        *(f"    {line}" for line in w.due),
+        "    s[2] = due",
+        "",
+        "def probe(s, t):",
+        *(f"    {line}" for line in w.probe),
+        f"    return [{', '.join(f'n{i}' for i in range(node_count))}]",
+        "",
+    ])

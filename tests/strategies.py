@@ -1,0 +1,79 @@
+"""Hypothesis strategies: random specs drawn from the grammar, and random events."""
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from dsl import ast
+from dsl.plan import kind_of
+from dsl.spec import Spec
+
+COLUMNS = ("a", "b", "n", "f")
+STRINGS = ("x", "y", "z")
+OPS = ast.COMPARISON_OPS
+
+values = st.sampled_from(STRINGS) | st.sampled_from((1, 2, 2.0, 3)) | st.booleans() | st.none()
+literals = st.sampled_from(STRINGS) | st.sampled_from((1, 2, 2.5)) | st.booleans()
+
+field_compares = st.builds(ast.FieldCompare, st.sampled_from(COLUMNS), st.sampled_from(OPS), literals)
+predicates = st.recursive(
+    field_compares,
+    lambda inner: st.builds(ast.PredNot, inner) | st.builds(ast.PredAnd, inner, inner)
+    | st.builds(ast.PredOr, inner, inner),
+    max_leaves=3,
+)
+states = st.builds(ast.LatestEventToState, st.sampled_from(COLUMNS))
+
+
+def _timelines(booleans: st.SearchStrategy) -> st.SearchStrategy:
+    numerics = st.builds(ast.DurationWhere, booleans) | st.builds(ast.DurationInCurState, states | booleans)
+    return (
+        st.builds(ast.Not, booleans)
+        | st.builds(ast.And, booleans, booleans)
+        | st.builds(ast.Or, booleans, booleans)
+        | st.builds(ast.Compare, states, st.sampled_from(OPS), literals)
+        | st.builds(ast.Compare, booleans, st.sampled_from(("==", "!=")), st.booleans())
+        | st.builds(ast.Compare, numerics, st.sampled_from(OPS), st.integers(0, 40))
+    )
+
+
+boolean_leaves = st.builds(ast.HasExisted, predicates) | st.builds(
+    ast.HasExistedWithin, predicates, st.integers(1, 20))
+booleans = st.recursive(boolean_leaves, _timelines, max_leaves=6)
+numerics = st.builds(ast.DurationWhere, booleans) | st.builds(ast.DurationInCurState, states | booleans)
+timelines = states | booleans | numerics
+
+
+def kind_of_tree(expr: ast.Node) -> ast.Kind:
+    kinds: dict[ast.Node, ast.Kind] = {}
+
+    def visit(node: ast.Node) -> None:
+        for child in ast.children(node):
+            visit(child)
+        kinds[node] = kind_of(node, kinds)
+
+    visit(expr)
+    return kinds[expr]
+
+
+@st.composite
+def specs(draw) -> Spec:
+    trees = draw(st.lists(timelines, min_size=1, max_size=4))
+    names = tuple(f"tl{i}" for i in range(len(trees)))
+    timeout = draw(st.none() | st.integers(5, 40))
+    return Spec(name="random", key="k", time="t", timelines=dict(zip(names, trees)),
+                kinds={name: kind_of_tree(tree) for name, tree in zip(names, trees)},
+                outputs=names, session_timeout_ms=timeout)
+
+
+@st.composite
+def events(draw) -> list[dict]:
+    """Events of up to three keys with small, often equal, times."""
+    count = draw(st.integers(0, 25))
+    result = []
+    for _ in range(count):
+        event = {"k": draw(st.sampled_from(("k1", "k2", "k3"))), "t": draw(st.integers(0, 80))}
+        for column in COLUMNS:
+            if draw(st.booleans()):
+                event[column] = draw(values)
+        result.append(event)
+    return result
