@@ -8,7 +8,6 @@ set -euo pipefail
 CACHE="${TIMELINE_CACHE:-$HOME/.cache/timeline-flink}"
 CONNECTOR_VERSION="${CONNECTOR_VERSION:-4.1.0-1.18}"   # org.apache.flink:flink-connector-pulsar
 PULSAR_VERSION="${PULSAR_VERSION:-4.0.8}"              # org.apache.pulsar:pulsar-server-distribution:tar.gz:bin
-MAVEN_REPO="${MAVEN_REPO:-https://repo1.maven.org/maven2}"
 
 log() { echo "fetch_artifacts: $*" >&2; }
 mkdir -p "$CACHE"
@@ -46,16 +45,13 @@ fi
 # --- (b) Pulsar binary distribution ------------------------------------------------------
 PULSAR_HOME="$CACHE/pulsar/apache-pulsar-$PULSAR_VERSION"
 if [[ ! -x "$PULSAR_HOME/bin/pulsar" ]]; then
-  base="$MAVEN_REPO/org/apache/pulsar/pulsar-server-distribution/$PULSAR_VERSION"
   tgz="$CACHE/pulsar/pulsar-server-distribution-$PULSAR_VERSION-bin.tar.gz"
   mkdir -p "$CACHE/pulsar"
   if [[ ! -f "$tgz" ]]; then
-    log "downloading Pulsar $PULSAR_VERSION (~245 MB)"
-    curl -fsSL --retry 3 -o "$tgz.part" "$base/$(basename "$tgz")"
-    want="$(curl -fsSL --retry 3 "$base/$(basename "$tgz").sha1" | cut -c1-40)"
-    got="$(sha1sum "$tgz.part" | cut -d' ' -f1)"
-    [[ "$want" == "$got" ]] || { log "sha1 mismatch for $tgz (want $want got $got)"; rm -f "$tgz.part"; exit 1; }
-    mv "$tgz.part" "$tgz"
+    log "downloading Pulsar $PULSAR_VERSION (~245 MB) with Maven"
+    mvn -B -q dependency:copy \
+      -Dartifact="org.apache.pulsar:pulsar-server-distribution:$PULSAR_VERSION:tar.gz:bin" \
+      -DoutputDirectory="$CACHE/pulsar" -Dmdep.overWriteReleases=true >&2
   fi
   log "unpacking Pulsar into $CACHE/pulsar"
   rm -rf "$PULSAR_HOME"
