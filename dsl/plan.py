@@ -32,9 +32,11 @@ class Plan:
 
     def describe(self) -> str:
         """A readable listing of the DAG, marking shared nodes and named outputs."""
+        index_of = {node.expr: node.index for node in self.nodes}
         names: dict[int, list[str]] = {}
-        for name, index in self.outputs.items():
-            names.setdefault(index, []).append(name)
+        for name, expr in self.spec.timelines.items():
+            if expr in index_of:
+                names.setdefault(index_of[expr], []).append(name)
         lines = [f"plan {self.spec.name!r}: key={self.spec.key} time={self.spec.time}"
                  f" nodes={len(self.nodes)} outputs={len(self.outputs)}"]
         for node in self.nodes:
@@ -42,8 +44,8 @@ class Plan:
             marks = []
             if len(self.users(node.index)) > 1:
                 marks.append("shared")
-            if node.index in names:
-                marks.append("output " + ", ".join(names[node.index]))
+            for name in names.get(node.index, ()):
+                marks.append(f"output {name}" if name in self.outputs else f"= {name}")
             suffix = f"  [{'; '.join(marks)}]" if marks else ""
             lines.append(f"  #{node.index} {node.kind.value:<17} {render(node.expr)}  <- {inputs}{suffix}")
         return "\n".join(lines)

@@ -1,0 +1,452 @@
+"""Timeline expressions: text to syntax tree (see ``dsl.ast``).
+
+Precedence from tight to loose: comparison (``tl OP literal``), ``!``, ``&&``,
+``||``. Inside the first argument of ``has_existed``/``has_existed_within`` the
+same operators build an event predicate over columns instead of timelines.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable, Iterator
+
+from dsl.ast import (
+    And,
+    Compare,
+    DurationInCurState,
+    DurationWhere,
+    FieldCompare,
+    HasExisted,
+    HasExistedWithin,
+    LatestEventToState,
+    Literal,
+    Node,
+    Not,
+    Or,
+    PredAnd,
+    PredNot,
+    PredOr,
+    Ref,
+    depth,
+)
+from dsl.errors import SpecError, did_you_mean
+
+MAX_DEPTH = 100
+"""Deepest syntax tree accepted, references expanded (keeps recursion safe)."""
+
+_MAX_NESTING = 40
+"""Deepest nesting of parentheses and function arguments."""
+
+_DURATION_UNITS_MS = {
+    "ms": 1,
+    "s": 1_000,
+    "sec": 1_000,
+    "m": 60_000,
+    "min": 60_000,
+    "h": 3_600_000,
+    "d": 86_400_000,
+}
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+    | (?P<number>-?\d+(?:\.\d+)?)(?P<unit>[A-Za-z_]\w*)?
+    | (?P<ident>[A-Za-z_]\w*)
+    | (?P<symbol>==|!=|<=|>=|<|>|&&|\|\||!|\(|\)|,)
+    """,
+    re.VERBOSE | re.ASCII,
+)
+_COMPARISON_SYMBOLS = frozenset(("==", "!=", "<=", ">=", "<", ">"))
+_SYMBOL_HINTS = {"=": "==", "&": "&&", "|": "||"}
+_ESCAPES = {'"': '"', "'": "'", "\\": "\\", "n": "\n", "t": "\t"}
+_BOOLEANS = {"true": True, "false": False}
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "ident", "literal", "op" (comparison), "end", or the symbol itself
+    text: str
+    pos: int
+    value: Literal | None = None
+
+    def describe(self) -> str:
+        return "end of expression" if self.kind == "end" else f"'{self.text}'"
+
+
+# --- functions -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Where an expression stands: a timeline, or an event predicate."""
+
+    is_predicate: bool
+    not_: type[Node]
+    and_: type[Node]
+    or_: type[Node]
+
+
+_TIMELINE = _Context(False, Not, And, Or)
+_PREDICATE = _Context(True, PredNot, PredAnd, PredOr)
+
+
+@dataclass(frozen=True)
+class _Function:
+    """A callable name: its parameter kinds and the node class it builds."""
+
+    name: str
+    params: tuple[str, ...]  # "column", "predicate", "timeline", "duration" or "same"
+    build: Callable[[_Context], type[Node]]
+
+
+_TIMELINE_FUNCTIONS = {
+    f.name: f
+    for f in (
+        _Function("latest_event_to_state", ("column",), lambda _: LatestEventToState),
+        _Function("has_existed", ("predicate",), lambda _: HasExisted),
+        _Function("has_existed_within", ("predicate", "duration"), lambda _: HasExistedWithin),
+        _Function("duration_where", ("timeline",), lambda _: DurationWhere),
+        _Function("duration_in_cur_state", ("timeline",), lambda _: DurationInCurState),
+    )
+}
+_CONNECTIVES = {
+    f.name: f
+    for f in (
+        _Function("And", ("same", "same"), lambda context: context.and_),
+        _Function("Or", ("same", "same"), lambda context: context.or_),
+        _Function("Not", ("same",), lambda context: context.not_),
+    )
+}
+_ALIASES = {
+    "TL_LatestEventToState": "latest_event_to_state",
+    "TL_HasExisted": "has_existed",
+    "TL_HasExistedWithin": "has_existed_within",
+    "TL_DurationWhere": "duration_where",
+    "TL_DurationInCurState": "duration_in_cur_state",
+}
+_COLUMN_FUNCTION = "col"
+
+FUNCTION_NAMES = frozenset((*_TIMELINE_FUNCTIONS, *_CONNECTIVES, *_ALIASES, _COLUMN_FUNCTION))
+"""Every name that can be called in an expression."""
+
+
+# --- public API ----------------------------------------------------------------
+
+
+def parse_expression(text: str) -> Node:
+    """Parse a timeline expression; every node carries its character offset."""
+    parser = _Parser(text)
+    if parser.peek.kind == "end":
+        raise _error(text, "empty expression", parser.peek.pos)
+    node = parser.disjunction(_TIMELINE)
+    parser.expect_end()
+    if depth(node) > MAX_DEPTH:
+        raise _error(text, f"expression is nested too deeply (limit {MAX_DEPTH} levels)", 0)
+    return node
+
+
+def parse_duration(text: str) -> int:
+    """Milliseconds of a duration such as ``250ms`` or ``30m``; a bare integer is milliseconds."""
+    parser = _Parser(text)
+    milliseconds = parser.duration()
+    parser.expect_end()
+    return milliseconds
+
+
+# --- tokens --------------------------------------------------------------------
+
+
+def _error(text: str, message: str, pos: int) -> SpecError:
+    """A SpecError at character ``pos`` of ``text``, with line and column inside it."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    line_end = text.find("\n", pos)
+    return SpecError(
+        message,
+        line=text.count("\n", 0, pos) + 1,
+        column=pos - line_start + 1,
+        source_line=text[line_start : None if line_end < 0 else line_end],
+        offset=pos,
+    )
+
+
+def _tokenize(text: str) -> list[_Token]:
+    tokens = []
+    pos = 0
+    while pos < len(text):
+        if text[pos] in "\"'":
+            token = _string_token(text, pos)
+            tokens.append(token)
+            pos += len(token.text)
+            continue
+        match = _TOKEN.match(text, pos)
+        if match is None:
+            raise _error(text, _unexpected_character(text[pos]), pos)
+        if match.lastgroup != "space":
+            tokens.append(_token_from_match(text, match))
+        pos = match.end()
+    tokens.append(_Token("end", "", len(text.rstrip())))
+    return tokens
+
+
+def _unexpected_character(char: str) -> str:
+    hint = _SYMBOL_HINTS.get(char)
+    suffix = f" (did you mean '{hint}'?)" if hint else ""
+    return f"unexpected character {char!r}{suffix}"
+
+
+def _token_from_match(text: str, match: re.Match[str]) -> _Token:
+    kind = match.lastgroup
+    pos = match.start()
+    if kind == "ident":
+        word = match.group()
+        if word in _BOOLEANS:
+            return _Token("literal", word, pos, _BOOLEANS[word])
+        return _Token("ident", word, pos)
+    if kind == "symbol":
+        symbol = match.group()
+        return _Token("op" if symbol in _COMPARISON_SYMBOLS else symbol, symbol, pos)
+    return _Token("literal", match.group(), pos, _number_value(text, match))
+
+
+def _number_value(text: str, match: re.Match[str]) -> int | float:
+    """An integer or float, or a duration in milliseconds when a unit follows."""
+    number, unit = match.group("number"), match.group("unit")
+    try:
+        if unit is None:
+            return float(number) if "." in number else int(number)
+        if unit not in _DURATION_UNITS_MS:
+            known = ", ".join(_DURATION_UNITS_MS)
+            raise _error(
+                text, f"unknown duration unit '{unit}' (expected one of {known})", match.start("unit")
+            )
+        milliseconds = Fraction(number) * _DURATION_UNITS_MS[unit]
+    except ValueError:
+        raise _error(text, "number is too long", match.start()) from None
+    if milliseconds.denominator != 1:
+        raise _error(text, f"duration '{match.group()}' is not a whole number of milliseconds", match.start())
+    return int(milliseconds)
+
+
+def _string_token(text: str, start: int) -> _Token:
+    quote = text[start]
+    chars = []
+    pos = start + 1
+    while pos < len(text) and text[pos] not in (quote, "\n"):
+        if text[pos] != "\\":
+            chars.append(text[pos])
+            pos += 1
+            continue
+        char, pos = _escape(text, pos)
+        chars.append(char)
+    if pos >= len(text) or text[pos] != quote:
+        raise _error(text, "unterminated string", start)
+    return _Token("literal", text[start : pos + 1], start, "".join(chars))
+
+
+def _escape(text: str, backslash: int) -> tuple[str, int]:
+    """The character a backslash escape stands for, and the position after it."""
+    code = text[backslash + 1 : backslash + 2]
+    if code in _ESCAPES:
+        return _ESCAPES[code], backslash + 2
+    if code == "u":
+        digits = text[backslash + 2 : backslash + 6]
+        if re.fullmatch(r"[0-9A-Fa-f]{4}", digits):
+            return chr(int(digits, 16)), backslash + 6
+        raise _error(text, "\\u must be followed by 4 hexadecimal digits", backslash)
+    raise _error(text, f"unknown escape '\\{code}'", backslash)
+
+
+# --- grammar -------------------------------------------------------------------
+
+
+class _Parser:
+    """Recursive descent over the token list of one expression."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = _tokenize(text)
+        self.index = 0
+        self.nesting = 0
+
+    @property
+    def peek(self) -> _Token:
+        return self.tokens[self.index]
+
+    def advance(self) -> _Token:
+        token = self.tokens[self.index]
+        self.index = min(self.index + 1, len(self.tokens) - 1)
+        return token
+
+    def error(self, message: str, pos: int) -> SpecError:
+        return _error(self.text, message, pos)
+
+    def expect(self, kind: str, wanted: str) -> _Token:
+        if self.peek.kind != kind:
+            raise self.error(f"expected {wanted}, got {self.peek.describe()}", self.peek.pos)
+        return self.advance()
+
+    def expect_end(self) -> None:
+        if self.peek.kind != "end":
+            raise self.error(f"unexpected {self.peek.describe()} after a complete expression", self.peek.pos)
+
+    @contextmanager
+    def nested(self, token: _Token) -> Iterator[None]:
+        if self.nesting >= _MAX_NESTING:
+            raise self.error(f"expression is nested too deeply (limit {_MAX_NESTING} levels)", token.pos)
+        self.nesting += 1
+        try:
+            yield
+        finally:
+            self.nesting -= 1
+
+    # --- operators ---
+
+    def disjunction(self, context: _Context) -> Node:
+        return self.chain("||", context.or_, lambda: self.conjunction(context))
+
+    def conjunction(self, context: _Context) -> Node:
+        return self.chain("&&", context.and_, lambda: self.negation(context))
+
+    def chain(self, symbol: str, build: type[Node], operand: Callable[[], Node]) -> Node:
+        node = operand()
+        while self.peek.kind == symbol:
+            pos = self.advance().pos
+            node = build(node, operand(), pos=pos)
+        return node
+
+    def negation(self, context: _Context) -> Node:
+        bangs = []
+        while self.peek.kind == "!":
+            bangs.append(self.advance())
+        node = self.field_comparison() if context.is_predicate else self.timeline_comparison()
+        for bang in reversed(bangs):
+            node = context.not_(node, pos=bang.pos)
+        return node
+
+    def timeline_comparison(self) -> Node:
+        operand = self.timeline_atom()
+        if self.peek.kind != "op":
+            return operand
+        op = self.advance()
+        return Compare(operand, op.text, self.literal(op), pos=op.pos)
+
+    def field_comparison(self) -> Node:
+        token = self.peek
+        if token.kind == "(":
+            return self.parenthesized(_PREDICATE)
+        if self.is_call() and token.text != _COLUMN_FUNCTION:
+            return self.call(_PREDICATE)
+        column = self.column()
+        op = self.expect("op", f"a comparison operator after column '{column}'")
+        return FieldCompare(column, op.text, self.literal(op), pos=token.pos)
+
+    # --- operands ---
+
+    def timeline_atom(self) -> Node:
+        token = self.peek
+        if token.kind == "(":
+            return self.parenthesized(_TIMELINE)
+        if self.is_call():
+            return self.call(_TIMELINE)
+        if token.kind == "ident":
+            self.advance()
+            return Ref(token.text, pos=token.pos)
+        raise self.error(f"expected a timeline, got {token.describe()}", token.pos)
+
+    def parenthesized(self, context: _Context) -> Node:
+        with self.nested(self.advance()):
+            node = self.disjunction(context)
+        self.expect(")", "')'")
+        return node
+
+    def is_call(self) -> bool:
+        return self.peek.kind == "ident" and self.tokens[self.index + 1].kind == "("
+
+    def call(self, context: _Context) -> Node:
+        name = self.advance()
+        function = self.function(name, context)
+        with self.nested(name):
+            args = self.arguments(name, function, context)
+        return function.build(context)(*args, pos=name.pos)
+
+    def function(self, name: _Token, context: _Context) -> _Function:
+        canonical = _ALIASES.get(name.text, name.text)
+        if canonical in _CONNECTIVES:
+            return _CONNECTIVES[canonical]
+        if canonical in _TIMELINE_FUNCTIONS and not context.is_predicate:
+            return _TIMELINE_FUNCTIONS[canonical]
+        if canonical in _TIMELINE_FUNCTIONS:
+            message = f'{name.text}(...) is a timeline; expected an event predicate such as column == "value"'
+        elif canonical == _COLUMN_FUNCTION:
+            message = (
+                "col(...) names an event field; expected a timeline such as latest_event_to_state(col(...))"
+            )
+        else:
+            message = f"unknown function '{name.text}'" + did_you_mean(name.text, FUNCTION_NAMES)
+        raise self.error(message, name.pos)
+
+    def arguments(self, name: _Token, function: _Function, context: _Context) -> list[object]:
+        self.advance()  # "("
+        args: list[object] = []
+        for param in function.params:
+            if self.peek.kind == ")":
+                raise self.arity_error(name, function, str(len(args)))
+            if args:
+                self.expect(",", "','")
+            args.append(self.argument(param, context))
+        if self.peek.kind == ",":
+            raise self.arity_error(name, function, f"more than {len(args)}")
+        self.expect(")", "')'")
+        return args
+
+    def arity_error(self, name: _Token, function: _Function, given: str) -> SpecError:
+        count = len(function.params)
+        plural = "" if count == 1 else "s"
+        return self.error(f"{name.text}() takes {count} argument{plural}, got {given}", name.pos)
+
+    def argument(self, param: str, context: _Context) -> object:
+        if param == "column":
+            return self.column()
+        if param == "duration":
+            return self.duration()
+        contexts = {"predicate": _PREDICATE, "timeline": _TIMELINE, "same": context}
+        return self.disjunction(contexts[param])
+
+    # --- leaves ---
+
+    def column(self) -> str:
+        """A column: a bare identifier or ``col("any name")``."""
+        token = self.peek
+        if token.kind == "ident" and token.text == _COLUMN_FUNCTION and self.is_call():
+            self.advance()
+            self.advance()
+            name = self.peek
+            if name.kind != "literal" or not isinstance(name.value, str):
+                raise self.error(f"col() takes a quoted field name, got {name.describe()}", name.pos)
+            self.advance()
+            self.expect(")", "')'")
+            return name.value
+        return self.expect("ident", "a column name").text
+
+    def duration(self) -> int:
+        token = self.peek
+        if token.kind != "literal" or type(token.value) is not int:
+            raise self.error(
+                f"expected a duration such as 5s or a whole number of milliseconds, got {token.describe()}",
+                token.pos,
+            )
+        self.advance()
+        return token.value
+
+    def literal(self, op: _Token) -> Literal:
+        token = self.peek
+        if token.kind != "literal":
+            raise self.error(
+                f"expected a string, number, duration, true or false after '{op.text}', got {token.describe()}",
+                token.pos,
+            )
+        self.advance()
+        return token.value

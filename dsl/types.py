@@ -1,0 +1,206 @@
+"""Type checking of a spec's timelines: resolve references, give each node a Kind."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Iterator, Mapping
+
+from dsl.ast import (
+    And,
+    Compare,
+    DurationInCurState,
+    DurationWhere,
+    FieldCompare,
+    HasExisted,
+    HasExistedWithin,
+    Kind,
+    LatestEventToState,
+    Literal,
+    Node,
+    Not,
+    Or,
+    PredAnd,
+    PredNot,
+    PredOr,
+    Ref,
+    children,
+    depth,
+)
+from dsl.errors import SpecError, did_you_mean
+from dsl.parser import MAX_DEPTH
+
+
+@dataclass(frozen=True)
+class CheckedTimelines:
+    """Timelines with references replaced by the referenced tree, and their kinds."""
+
+    timelines: dict[str, Node]
+    kinds: dict[str, Kind]
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """The kind a node has and the kinds it accepts for its sub-expressions."""
+
+    result: Kind
+    operands: tuple[Kind, ...] = ()
+    expectation: str = ""
+
+    def mismatch(self, found: Kind) -> str:
+        expected = self.expectation or f"expected {_a(self.operands[0])}"
+        return f"{expected}, got {_a(found)}"
+
+
+_RULES: dict[type[Node], _Rule] = {
+    FieldCompare: _Rule(Kind.PREDICATE),
+    PredNot: _Rule(Kind.PREDICATE, (Kind.PREDICATE,)),
+    PredAnd: _Rule(Kind.PREDICATE, (Kind.PREDICATE,)),
+    PredOr: _Rule(Kind.PREDICATE, (Kind.PREDICATE,)),
+    LatestEventToState: _Rule(Kind.STATE),
+    HasExisted: _Rule(Kind.BOOL, (Kind.PREDICATE,)),
+    HasExistedWithin: _Rule(Kind.BOOL, (Kind.PREDICATE,)),
+    DurationWhere: _Rule(Kind.NUMBER, (Kind.BOOL,)),
+    DurationInCurState: _Rule(
+        Kind.NUMBER, (Kind.STATE, Kind.BOOL), "duration_in_cur_state needs a state or boolean timeline"
+    ),
+    Not: _Rule(Kind.BOOL, (Kind.BOOL,)),
+    And: _Rule(Kind.BOOL, (Kind.BOOL,)),
+    Or: _Rule(Kind.BOOL, (Kind.BOOL,)),
+    Compare: _Rule(
+        Kind.BOOL, (Kind.STATE, Kind.BOOL, Kind.NUMBER), "a comparison needs a timeline on its left"
+    ),
+}
+
+
+def check_timelines(timelines: Mapping[str, Node]) -> CheckedTimelines:
+    """Resolve references between ``timelines`` and compute each one's Kind.
+
+    Raises SpecError naming the timeline, with ``offset`` at the offending node.
+    """
+    checked: dict[str, tuple[Node, Kind]] = {}
+    for name in _dependency_order(timelines):
+        node, kind = _TimelineChecker(name, checked).check(timelines[name])
+        if kind is Kind.PREDICATE:
+            raise _error(name, timelines[name], f"expected a timeline, got {_a(kind)}")
+        if depth(node) > MAX_DEPTH:
+            raise SpecError(
+                f"expression is nested too deeply once references are expanded (limit {MAX_DEPTH} levels)",
+                timeline=name,
+                offset=0,
+            )
+        checked[name] = node, kind
+    return CheckedTimelines(
+        timelines={name: checked[name][0] for name in timelines},
+        kinds={name: checked[name][1] for name in timelines},
+    )
+
+
+def _dependency_order(timelines: Mapping[str, Node]) -> list[str]:
+    """Timeline names, each after the timelines it references; rejects cycles and unknown names."""
+    order: list[str] = []
+    finished: set[str] = set()
+    for root in timelines:
+        if root in finished:
+            continue
+        path = [root]
+        pending = [_references(timelines[root])]
+        while pending:
+            ref = next(pending[-1], None)
+            if ref is None:
+                finished.add(path[-1])
+                order.append(path.pop())
+                pending.pop()
+            elif ref.name in path:
+                cycle = " -> ".join(path[path.index(ref.name) :] + [ref.name])
+                raise _error(path[-1], ref, f"circular reference: {cycle}")
+            elif ref.name not in timelines:
+                raise _error(path[-1], ref, _unknown_reference(ref.name, timelines))
+            elif ref.name not in finished:
+                path.append(ref.name)
+                pending.append(_references(timelines[ref.name]))
+    return order
+
+
+def _references(node: Node) -> Iterator[Ref]:
+    """The references in ``node``, in source order."""
+    stack = [node]
+    while stack:
+        top = stack.pop()
+        if isinstance(top, Ref):
+            yield top
+        stack.extend(reversed(children(top)))
+
+
+def _unknown_reference(name: str, timelines: Mapping[str, Node]) -> str:
+    hint = did_you_mean(name, timelines) or f"; an event field is read with latest_event_to_state({name})"
+    return f"unknown timeline '{name}'{hint}"
+
+
+class _TimelineChecker:
+    """Checks one timeline whose references are already checked."""
+
+    def __init__(self, name: str, checked: Mapping[str, tuple[Node, Kind]]) -> None:
+        self.name = name
+        self.checked = checked
+
+    def check(self, node: Node) -> tuple[Node, Kind]:
+        """``node`` with references replaced, and its Kind."""
+        if isinstance(node, Ref):
+            return self.checked[node.name]
+        rule = _RULES.get(type(node))
+        if rule is None:
+            raise _error(self.name, node, f"expected a timeline expression, got {type(node).__name__}")
+        resolved, kinds = {}, {}
+        for field_name, child in _node_fields(node):
+            resolved[field_name], kinds[field_name] = self.check(child)
+            if kinds[field_name] not in rule.operands:
+                raise _error(self.name, child, rule.mismatch(kinds[field_name]))
+        if isinstance(node, Compare):
+            problem = _comparison_problem(kinds["operand"], node.op, node.literal)
+            if problem:
+                raise _error(self.name, node, problem)
+        if isinstance(node, HasExistedWithin):
+            self.check_window(node)
+        return dataclasses.replace(node, **resolved), rule.result
+
+    def check_window(self, node: HasExistedWithin) -> None:
+        window = node.window_ms
+        if type(window) is not int or window <= 0:
+            raise _error(
+                self.name, node, f"has_existed_within needs a positive window in milliseconds, got {window!r}"
+            )
+
+
+def _comparison_problem(kind: Kind, op: str, literal: Literal) -> str | None:
+    """Why ``<kind> op literal`` is invalid, or None."""
+    if kind is Kind.BOOL:
+        if type(literal) is not bool:
+            return f"a boolean timeline compares with true or false, got {literal!r}"
+        if op not in ("==", "!="):
+            return f"a boolean timeline compares with == or !=, got '{op}'"
+    if kind is Kind.NUMBER:
+        whole_ms = "numeric timelines compare with whole milliseconds such as 10s or 10000"
+        if isinstance(literal, bool):
+            return f"cannot compare a numeric timeline with a boolean; {whole_ms}"
+        if isinstance(literal, str):
+            return f"cannot compare a numeric timeline with a string; {whole_ms}"
+        if isinstance(literal, float) and not literal.is_integer():
+            return f"{whole_ms}, got {literal!r}"
+    return None
+
+
+def _node_fields(node: Node) -> Iterator[tuple[str, Node]]:
+    for field in dataclasses.fields(node):
+        value = getattr(node, field.name)
+        if isinstance(value, Node):
+            yield field.name, value
+
+
+def _a(kind: Kind) -> str:
+    article = "an" if kind.value[0] in "aeiou" else "a"
+    return f"{article} {kind.value}"
+
+
+def _error(timeline: str, node: Node, message: str) -> SpecError:
+    return SpecError(message, timeline=timeline, offset=node.pos)

@@ -1,0 +1,158 @@
+"""Type checking: reference resolution, cycles and kinds."""
+
+import pytest
+
+from dsl.ast import And, Compare, FieldCompare, HasExisted, Kind, LatestEventToState
+from dsl.errors import SpecError
+from dsl.parser import parse_expression
+from dsl.types import check_timelines
+
+
+def check(**sources):
+    return check_timelines({name: parse_expression(text) for name, text in sources.items()})
+
+
+def check_error(**sources):
+    with pytest.raises(SpecError) as caught:
+        check(**sources)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("latest_event_to_state(s)", Kind.STATE),
+        ("has_existed(a == 1)", Kind.BOOL),
+        ("has_existed_within(a == 1, 5s)", Kind.BOOL),
+        ("duration_where(has_existed(a == 1))", Kind.NUMBER),
+        ("duration_in_cur_state(latest_event_to_state(s))", Kind.NUMBER),
+        ("duration_in_cur_state(has_existed(a == 1))", Kind.NUMBER),
+        ("!has_existed(a == 1)", Kind.BOOL),
+        ("has_existed(a == 1) && has_existed(b == 1)", Kind.BOOL),
+        ("has_existed(a == 1) || has_existed(b == 1)", Kind.BOOL),
+        ("latest_event_to_state(s) < 3.5", Kind.BOOL),
+        ("latest_event_to_state(s) != true", Kind.BOOL),
+        ("has_existed(a == 1) == false", Kind.BOOL),
+        ("has_existed(a == 1) != true", Kind.BOOL),
+        ("duration_where(has_existed(a == 1)) >= 10s", Kind.BOOL),
+        ("duration_where(has_existed(a == 1)) < 2000.0", Kind.BOOL),
+    ],
+)
+def test_kinds(text, kind):
+    assert check(t=text).kinds == {"t": kind}
+
+
+def test_references_are_replaced_by_the_shared_referenced_tree():
+    result = check(
+        state="latest_event_to_state(player)",
+        buffering='state == "buffer"',
+        both="buffering && buffering",
+    )
+    state = LatestEventToState("player")
+    buffering = Compare(state, "==", "buffer")
+    assert result.timelines == {"state": state, "buffering": buffering, "both": And(buffering, buffering)}
+    assert result.timelines["both"].left is result.timelines["buffering"]
+    assert result.timelines["buffering"].operand is result.timelines["state"]
+    assert result.kinds == {"state": Kind.STATE, "buffering": Kind.BOOL, "both": Kind.BOOL}
+
+
+def test_references_may_point_forward_and_keep_spec_order():
+    result = check(late="early", early="has_existed(a == 1)")
+    assert list(result.timelines) == ["late", "early"]
+    assert result.timelines["late"] == HasExisted(FieldCompare("a", "==", 1))
+
+
+@pytest.mark.parametrize(
+    ("sources", "timeline", "cycle", "offset"),
+    [
+        ({"a": "a"}, "a", "a -> a", 0),
+        ({"a": "!b", "b": "has_existed(x == 1) && a"}, "b", "a -> b -> a", 23),
+        ({"ok": "has_existed(x == 1)", "a": "b", "b": "c", "c": "ok && a"}, "c", "a -> b -> c -> a", 6),
+    ],
+)
+def test_cycles(sources, timeline, cycle, offset):
+    error = check_error(**sources)
+    assert error.message == f"circular reference: {cycle}"
+    assert (error.timeline, error.offset) == (timeline, offset)
+
+
+def test_unknown_reference_suggests_close_names():
+    error = check_error(buffering="has_existed(a == 1)", x="!buferring")
+    assert error.message == "unknown timeline 'buferring' (did you mean 'buffering'?)"
+    assert (error.timeline, error.offset) == ("x", 1)
+
+
+def test_unknown_reference_without_close_name_mentions_event_fields():
+    error = check_error(x="duration_where(zzz)")
+    assert "unknown timeline 'zzz'; an event field is read with latest_event_to_state(zzz)" in error.message
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "offset"),
+    [
+        (
+            "duration_where(duration_where(has_existed(a == 1)))",
+            "expected a boolean timeline, got a numeric timeline",
+            15,
+        ),
+        ("duration_where(latest_event_to_state(s))", "expected a boolean timeline, got a state timeline", 15),
+        (
+            "duration_in_cur_state(duration_where(has_existed(a == 1)))",
+            "duration_in_cur_state needs a state or boolean timeline, got a numeric timeline",
+            22,
+        ),
+        ("!latest_event_to_state(s)", "expected a boolean timeline, got a state timeline", 1),
+        (
+            "has_existed(a == 1) && latest_event_to_state(s)",
+            "expected a boolean timeline, got a state timeline",
+            23,
+        ),
+        (
+            "latest_event_to_state(s) || has_existed(a == 1)",
+            "expected a boolean timeline, got a state timeline",
+            0,
+        ),
+        ("has_existed(a == 1) == 1", "a boolean timeline compares with true or false, got 1", 20),
+        ('has_existed(a == 1) == "x"', "a boolean timeline compares with true or false, got 'x'", 20),
+        ("has_existed(a == 1) < true", "a boolean timeline compares with == or !=, got '<'", 20),
+        ('duration_where(has_existed(a == 1)) > "x"', "cannot compare a numeric timeline with a string", 36),
+        (
+            "duration_where(has_existed(a == 1)) > true",
+            "cannot compare a numeric timeline with a boolean",
+            36,
+        ),
+        (
+            "duration_where(has_existed(a == 1)) > 1.5",
+            "numeric timelines compare with whole milliseconds",
+            36,
+        ),
+        (
+            "has_existed_within(a == 1, 0)",
+            "has_existed_within needs a positive window in milliseconds, got 0",
+            0,
+        ),
+        ("has_existed_within(a == 1, -5s)", "positive window in milliseconds, got -5000", 0),
+    ],
+)
+def test_type_errors(text, message, offset):
+    error = check_error(t=text)
+    assert message in error.message
+    assert (error.timeline, error.offset) == ("t", offset)
+
+
+def test_type_error_inside_referencing_timeline_points_into_that_timeline():
+    error = check_error(n="duration_where(has_existed(a == 1))", t="has_existed(a == 1) && n")
+    assert error.message == "expected a boolean timeline, got a numeric timeline"
+    assert (error.timeline, error.offset) == ("t", 23)
+
+
+def test_a_bare_predicate_is_not_a_timeline():
+    with pytest.raises(SpecError, match="expected a timeline, got an event predicate"):
+        check_timelines({"p": FieldCompare("a", "==", 1)})
+
+
+def test_expanded_references_too_deep():
+    sources = {"t0": "has_existed(a == 1)"}
+    sources |= {f"t{i}": f"!t{i - 1}" for i in range(1, 150)}
+    error = check_error(**sources)
+    assert "nested too deeply once references are expanded" in error.message
