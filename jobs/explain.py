@@ -1,0 +1,60 @@
+"""The "why did this fire" view: every plan node's value for one key at one time."""
+from __future__ import annotations
+
+import json
+from itertools import groupby
+from typing import Any
+
+from dsl import ast
+from dsl.plan import Plan
+from dsl.render import render, render_literal
+from operators.decode import Event
+from operators.engine import Engine
+
+
+def node_values(plan: Plan, events: list[Event], at: int) -> list[Any] | None:
+    """Each node's value at ``at`` for one key's events (None if the key has no run then)."""
+    engine = Engine(plan)
+    state, changes = engine.new_state(), []
+    ordered = sorted((event for event in events if event.time <= at), key=lambda event: event.time)
+    for time, instant in groupby(ordered, key=lambda event: event.time):
+        engine.process(state, time, [event.fields for event in instant], changes)
+    engine.advance(state, at, changes)
+    return engine.values_at(state, at) if engine.is_active(state) else None
+
+
+def _shown(plan: Plan, index: int, value: Any) -> str:
+    kind = plan.nodes[index].kind
+    if kind is ast.Kind.PREDICATE:
+        return "(per event)"
+    if kind is ast.Kind.NUMBER:
+        return f"{value} ms"
+    return "null" if value is None else render_literal(value)
+
+
+def explain_text(plan: Plan, events: list[Event], at: int) -> str:
+    values = node_values(plan, events, at)
+    if values is None:
+        return f"no active run at {at}"
+    lines = [f"at {at}:"]
+
+    def tree(index: int, depth: int, label: str) -> None:
+        node = plan.nodes[index]
+        head = f"{label} = " if label else ""
+        lines.append(f"{'  ' * depth}{head}{_shown(plan, index, values[index])}    {render(node.expr)}")
+        for child in node.inputs:
+            tree(child, depth + 1, "")
+
+    for name, index in plan.outputs.items():
+        tree(index, 1, name)
+    return "\n".join(lines)
+
+
+def explain_json(plan: Plan, events: list[Event], at: int) -> str:
+    values = node_values(plan, events, at)
+    nodes = [
+        {"node": node.index, "kind": node.kind.name.lower(), "expression": render(node.expr),
+         "inputs": list(node.inputs), "value": None if values is None else values[node.index]}
+        for node in plan.nodes
+    ]
+    return json.dumps({"at": at, "active": values is not None, "outputs": plan.outputs, "nodes": nodes}, indent=2)
