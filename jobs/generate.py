@@ -48,7 +48,7 @@ def _session(rng: random.Random, session_id: str, start: int, steps: int) -> lis
             emit(bitrate=rng.choice(BITRATES))
         elif roll < 0.78:
             emit(cdn=rng.choice(CDNS))
-        elif roll < 0.80:
+        elif roll < 0.785:
             emit(error=rng.choice(("network", "decode", "drm")), playerStateChange="error")
             break
         else:
