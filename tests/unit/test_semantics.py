@@ -1,7 +1,11 @@
-"""The reference evaluator against expectations worked out by hand from docs/semantics.md."""
+"""Both evaluators, the reference and the incremental engine, against
+expectations worked out by hand from docs/semantics.md."""
 from __future__ import annotations
 
+import sys
 from typing import Any
+
+import pytest
 
 from dsl.ast import (
     And,
@@ -20,8 +24,27 @@ from dsl.ast import (
     PredNot,
     PredOr,
 )
+from dsl.plan import compile_plan
 from dsl.spec import Spec
-from operators.reference import evaluate
+from operators import batch, reference
+from operators.decode import Event
+from operators.engine import Engine
+from operators.events import event_key, event_time
+
+
+def incremental(spec: Spec, events) -> list[dict]:
+    decoded = [Event(event_key(e, spec.key), event_time(e, spec.time), e) for e in events]
+    return batch.evaluate(Engine(compile_plan(spec)), decoded)
+
+
+EVALUATORS = {"reference": reference.evaluate, "incremental": incremental}
+evaluate = reference.evaluate
+
+
+@pytest.fixture(autouse=True, params=sorted(EVALUATORS))
+def evaluator(request, monkeypatch):
+    """Every test here runs once per evaluator."""
+    monkeypatch.setattr(sys.modules[__name__], "evaluate", EVALUATORS[request.param])
 
 T, F = True, False
 
