@@ -79,6 +79,18 @@ def cmd_run(args: argparse.Namespace) -> None:
           f"{time.monotonic() - started:.1f}s in all", file=sys.stderr)
 
 
+def cmd_plot(args: argparse.Namespace) -> None:
+    from jobs.plot import plot_key  # matplotlib is slow to import; only this command needs it
+
+    spec = load_spec_file(args.spec)
+    names = list(spec.timelines) if args.all else args.timeline
+    try:
+        plot_key(spec, read_events(args.events, spec, False), args.key, args.out, names)
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
+    print(f"wrote {args.out}")
+
+
 def _parse_time(text: str) -> int:
     try:
         return int(text)
@@ -111,6 +123,15 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--at", required=True, help="epoch milliseconds or ISO-8601")
     explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.set_defaults(run=cmd_explain)
+
+    plot = commands.add_parser("plot", help="draw one key's timelines (PNG or SVG)")
+    plot.add_argument("spec", type=Path)
+    plot.add_argument("events", type=Path)
+    plot.add_argument("--key", required=True)
+    plot.add_argument("--out", type=Path, default=Path("timeline.png"), help="a .png or .svg file")
+    plot.add_argument("--timeline", action="append", help="a timeline to draw (repeatable; default: the outputs)")
+    plot.add_argument("--all", action="store_true", help="draw every named timeline")
+    plot.set_defaults(run=cmd_plot)
 
     generate = commands.add_parser("generate", help="write realistic video sessions as JSON lines")
     generate.add_argument("--sessions", type=int, default=100)

@@ -91,3 +91,11 @@ def test_generate_is_reproducible(tmp_path, capsys):
     assert first.read_bytes() == second.read_bytes()
     assert len({event["sessionId"] for event in events}) == 20
     assert [event["ts"] for event in events] == sorted(event["ts"] for event in events)
+
+
+def test_plot_writes_the_picture(tmp_path, capsys):
+    out = tmp_path / "s1.svg"
+    run(capsys, "plot", str(SPEC), str(EVENTS), "--key", "s1", "--all", "--out", str(out))
+    assert out.read_text().lstrip().startswith("<?xml")
+    with pytest.raises(SystemExit, match="no events for key 'nobody'"):
+        main(["plot", str(SPEC), str(EVENTS), "--key", "nobody", "--out", str(tmp_path / "x.png")])

@@ -1,0 +1,258 @@
+"""Timeline diagrams: one key's events and timelines as stacked rows on one time axis."""
+from __future__ import annotations
+
+import dataclasses
+import math
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from matplotlib import colormaps, dates
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from dsl import ast
+from dsl.plan import compile_plan
+from dsl.spec import Spec
+from operators.batch import run_key
+from operators.decode import Event
+from operators.engine import Engine
+
+EPOCH_MS_FROM = 10**11  # first event times from 1973 on are read as epoch milliseconds
+MARGIN = 0.1  # shown after the last change, as a share of the span before it
+MIN_MARGIN_MS = 500
+CHAR_WIDTH = 0.008  # width of one label character, as a share of the axis width
+EVENT_LEVELS = 3  # heights at which event labels are staggered
+ROW_HEIGHTS = {ast.Kind.STATE: 0.45, ast.Kind.BOOL: 0.35, ast.Kind.NUMBER: 0.9}
+EVENT_ROW_HEIGHT = 0.7
+TRUE_COLOR = "#4c72b0"
+LINE_COLOR = "#dd8452"
+
+Change = tuple[int, Any, Any]  # time, value, rate
+Span = tuple[int, int, Any, Any]  # start, stop, value, rate
+
+
+@dataclass(frozen=True)
+class TimeAxis:
+    """The shown time range ``[t0, end]`` in milliseconds and how it maps to plot coordinates.
+
+    Epoch times are drawn as UTC dates, other times as seconds since ``t0``.
+    """
+
+    t0: int
+    end: int
+    wall_clock: bool
+
+    def x(self, ms: int) -> float:
+        if self.wall_clock:
+            return dates.date2num(_utc(ms))
+        return (ms - self.t0) / 1000
+
+    def text_width(self, text: str) -> float:
+        """The approximate width of a label in plot coordinates."""
+        return (len(text) + 1) * CHAR_WIDTH * (self.x(self.end) - self.x(self.t0))
+
+    def text(self, ms: int) -> str:
+        """A time for the axis label: the seconds since t0, or the UTC time (with the date if not t0's)."""
+        if not self.wall_clock:
+            return f"{(ms - self.t0) / 1000:g} s"
+        shown = _utc(ms)
+        return f"{shown:%H:%M:%S}" if shown.date() == _utc(self.t0).date() else f"{shown:%Y-%m-%d %H:%M:%S}"
+
+    def label(self) -> str:
+        if self.wall_clock:
+            return f"time (UTC) on {_utc(self.t0):%Y-%m-%d}"
+        return f"seconds since the key's first event (t0 = {self.t0} ms)"
+
+
+def _utc(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+
+
+def plot_key(spec: Spec, events: Iterable[Event], key: str, out_path: str | Path,
+             timelines: Sequence[str] | None = None) -> Figure:
+    """Draw ``key``'s events and ``timelines`` (default: the spec's outputs) to a PNG or SVG file.
+
+    Returns the figure; its axes are the events row, then one row per timeline.
+    """
+    names = tuple(timelines or spec.outputs)
+    unknown = [name for name in names if name not in spec.timelines]
+    if unknown:
+        raise ValueError(f"unknown timeline(s) {', '.join(unknown)}; the spec has {', '.join(spec.timelines)}")
+    key_events = sorted((event for event in events if event.key == key), key=lambda event: event.time)
+    if not key_events:
+        raise ValueError(f"no events for key {key!r}")
+    changes = timeline_changes(spec, key_events)
+    figure = _figure(spec, key, key_events, {name: changes[name] for name in names})
+    figure.savefig(out_path, dpi=150)
+    return figure
+
+
+def timeline_changes(spec: Spec, key_events: list[Event]) -> dict[str, list[Change]]:
+    """The changes of every named timeline for one key's time-ordered events."""
+    engine = Engine(compile_plan(dataclasses.replace(spec, outputs=tuple(spec.timelines))))
+    changes: dict[str, list[Change]] = {name: [] for name in spec.timelines}
+    for name, time, value, rate in run_key(engine, key_events):
+        changes[name].append((time, value, rate))
+    return changes
+
+
+def _time_axis(key_events: list[Event], changes: dict[str, list[Change]]) -> TimeAxis:
+    """From the first event to a margin after the last event or non-null change, in whole seconds."""
+    t0 = key_events[0].time
+    last = max([key_events[-1].time] + [time for shown in changes.values() for time, value, _ in shown
+                                        if value is not None])
+    seconds = math.ceil((last - t0 + max((last - t0) * MARGIN, MIN_MARGIN_MS)) / 1000)
+    return TimeAxis(t0, t0 + 1000 * seconds, t0 >= EPOCH_MS_FROM)
+
+
+def _spans(changes: list[Change], end: int) -> list[Span]:
+    """The changes as spans ``[start, stop)``, cut at ``end``."""
+    stops = [time for time, _, _ in changes[1:]] + [end]
+    return [(time, min(stop, end), value, rate)
+            for (time, value, rate), stop in zip(changes, stops) if time < end]
+
+
+def _figure(spec: Spec, key: str, key_events: list[Event], changes: dict[str, list[Change]]) -> Figure:
+    axis = _time_axis(key_events, changes)
+    kinds = [spec.kinds[name] for name in changes]
+    heights = [EVENT_ROW_HEIGHT, *(ROW_HEIGHTS[kind] for kind in kinds)]
+    figure = Figure(figsize=(10, 1 + sum(heights)), layout="constrained")
+    figure.get_layout_engine().set(h_pad=0.1)
+    FigureCanvasAgg(figure)
+    rows = figure.subplots(len(heights), 1, sharex=True, height_ratios=heights, squeeze=False)[:, 0]
+    colors = _state_colors(value for name, kind in zip(changes, kinds) if kind is ast.Kind.STATE
+                           for _, value, _ in changes[name])
+    _draw_events(rows[0], key_events, spec, axis)
+    for row, name, kind in zip(rows[1:], changes, kinds):
+        spans = _spans(changes[name], axis.end)
+        if kind is ast.Kind.STATE:
+            _draw_state(row, spans, axis, colors)
+        elif kind is ast.Kind.BOOL:
+            _draw_bool(row, spans, axis)
+        else:
+            _draw_number(row, spans, axis)
+        _name_row(row, name)
+    _style_time_axis(rows, axis)
+    figure.align_ylabels(rows)
+    last_record = max(time for shown in changes.values() for time, _, _ in shown)
+    cut = f"; cut at {axis.text(axis.end)}, the session ends at {axis.text(last_record)}"
+    rows[-1].set_xlabel(axis.label() + (cut if last_record > axis.end else ""))
+    figure.suptitle(f"{spec.name}: key {key}")
+    return figure
+
+
+def _name_row(row: Axes, name: str) -> None:
+    row.set_ylabel(name, rotation=0, ha="right", va="center", labelpad=12)
+
+
+def _style_time_axis(rows: Sequence[Axes], axis: TimeAxis) -> None:
+    rows[0].set_xlim(axis.x(axis.t0), axis.x(axis.end))
+    if axis.wall_clock:
+        rows[-1].xaxis_date(tz=timezone.utc)
+        rows[-1].xaxis.set_major_formatter(
+            dates.ConciseDateFormatter(rows[-1].xaxis.get_major_locator(), tz=timezone.utc, show_offset=False))
+    for row in rows:
+        row.spines[["top", "right", "left"]].set_visible(False)
+        row.grid(axis="x", color="#dddddd", linewidth=0.6)
+        row.set_axisbelow(True)
+    for row in rows[:-1]:
+        row.tick_params(axis="x", length=0)
+
+
+def _label_fields(spec: Spec) -> list[str]:
+    """Event fields the spec reads, in the order it first mentions them."""
+    fields: list[str] = []
+    stack = list(reversed(spec.timelines.values()))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FieldCompare, ast.LatestEventToState)) and node.column not in fields:
+            fields.append(node.column)
+        stack.extend(reversed(ast.children(node)))
+    return fields
+
+
+def _event_label(event: Event, fields: list[str], ignored: set[str]) -> str:
+    """The value of the event's first field the spec reads, else of its first other field."""
+    candidates = [field for field in fields if event.fields.get(field) is not None]
+    candidates += [field for field in event.fields if field not in ignored]
+    return str(event.fields[candidates[0]]) if candidates else ""
+
+
+def _draw_events(row: Axes, key_events: list[Event], spec: Spec, axis: TimeAxis) -> None:
+    """A tick per event, labels staggered over a few heights; a label with no room is left off."""
+    fields, ignored = _label_fields(spec), {spec.key, spec.time}
+    free_from = [-math.inf] * EVENT_LEVELS
+    for event in key_events:
+        x, label = axis.x(event.time), _event_label(event, fields, ignored)
+        level = next((level for level, free in enumerate(free_from) if free <= x), None)
+        height = 0.12 if level is None else (level + 1) / (EVENT_LEVELS + 1)
+        row.vlines(x, 0, height, color="#333333", linewidth=1.2)
+        if level is not None:
+            free_from[level] = x + axis.text_width(label)
+            row.text(x, height, f" {label}", ha="left", va="center", fontsize=8)
+    row.set_ylim(0, 1)
+    row.set_yticks([])
+    _name_row(row, "events")
+
+
+def _state_colors(values: Iterable[Any]) -> dict[str, Any]:
+    """A distinct colour per non-null state value, the same in every plot unless two values collide."""
+    palette = colormaps["Set3"].colors
+    colors: dict[str, Any] = {}
+    for value in sorted({str(value) for value in values if value is not None}):
+        slot = zlib.crc32(value.encode())
+        while palette[slot % len(palette)] in colors.values() and len(colors) < len(palette):
+            slot += 1
+        colors[value] = palette[slot % len(palette)]
+    return colors
+
+
+def _draw_state(row: Axes, spans: list[Span], axis: TimeAxis, colors: dict[str, Any]) -> None:
+    """A band per non-null value, labelled where the label fits."""
+    for start, stop, value, _ in spans:
+        if value is None:
+            continue
+        left, right = axis.x(start), axis.x(stop)
+        row.barh(0, right - left, left=left, height=1, color=colors[str(value)], edgecolor="white")
+        if right - left >= axis.text_width(str(value)):
+            row.text((left + right) / 2, 0, str(value), ha="center", va="center", fontsize=8)
+    _band_row(row)
+
+
+def _draw_bool(row: Axes, spans: list[Span], axis: TimeAxis) -> None:
+    """Filled bands where true, outlined ones where false."""
+    for start, stop, value, _ in spans:
+        if value is None:
+            continue
+        left, right = axis.x(start), axis.x(stop)
+        row.barh(0, right - left, left=left, height=1, color=TRUE_COLOR if value else "none",
+                 edgecolor=TRUE_COLOR, linewidth=0.8)
+    _band_row(row)
+
+
+def _band_row(row: Axes) -> None:
+    row.set_ylim(-0.6, 0.6)
+    row.set_yticks([])
+    row.spines["bottom"].set_visible(False)
+
+
+def _draw_number(row: Axes, spans: list[Span], axis: TimeAxis) -> None:
+    """The value in seconds, piecewise linear; a gap where it is null."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for start, stop, value, rate in spans:
+        if value is None:
+            xs.append(axis.x(start))
+            ys.append(math.nan)
+            continue
+        xs += [axis.x(start), axis.x(stop)]
+        ys += [value / 1000, (value + rate * (stop - start)) / 1000]
+    row.plot(xs, ys, color=LINE_COLOR, linewidth=1.6)
+    row.fill_between(xs, ys, color=LINE_COLOR, alpha=0.15, linewidth=0)
+    row.set_ylim(0, 1.1 * max((y for y in ys if not math.isnan(y)), default=0) or 1)
+    row.yaxis.set_major_formatter(lambda seconds, _: f"{seconds:g} s")
+    row.locator_params(axis="y", nbins=3)
