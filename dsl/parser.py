@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Iterator
 
+from dsl.aggregates import DEFAULT_EVERY_MS, METRICS, Aggregate, unknown_metric
 from dsl.ast import (
     And,
     Compare,
@@ -139,12 +140,23 @@ FUNCTION_NAMES = frozenset((*_TIMELINE_FUNCTIONS, *_CONNECTIVES, *_ALIASES, _COL
 def parse_expression(text: str) -> Node:
     """Parse a timeline expression; every node carries its character offset."""
     parser = _Parser(text)
-    if parser.peek.kind == "end":
-        raise _error(text, "empty expression", parser.peek.pos)
-    node = parser.disjunction(_TIMELINE)
+    node = parser.expression()
     parser.expect_end()
-    if depth(node) > MAX_DEPTH:
-        raise _error(text, f"expression is nested too deeply (limit {MAX_DEPTH} levels)", 0)
+    return node
+
+
+def parse_definition(name: str, text: str) -> Node | Aggregate:
+    """Parse the entry ``name`` of a spec's timelines: an expression, or an aggregate over one.
+
+    ``expression | aggregate(group_by(col, ...), metric, ..., every(duration))``
+    defines the aggregate ``name``; its arguments come in any order and each is optional.
+    """
+    parser = _Parser(text, pipe=True)
+    node = parser.expression()
+    if parser.peek.kind == "|":
+        parser.advance()
+        node = parser.aggregate(name, node)
+    parser.expect_end()
     return node
 
 
@@ -172,7 +184,8 @@ def _error(text: str, message: str, pos: int) -> SpecError:
     )
 
 
-def _tokenize(text: str) -> list[_Token]:
+def _tokenize(text: str, pipe: bool) -> list[_Token]:
+    """The tokens of ``text``; a single ``|`` is one only with ``pipe`` (else it suggests ``||``)."""
     tokens = []
     pos = 0
     while pos < len(text):
@@ -182,6 +195,10 @@ def _tokenize(text: str) -> list[_Token]:
             pos += len(token.text)
             continue
         match = _TOKEN.match(text, pos)
+        if match is None and pipe and text[pos] == "|":
+            tokens.append(_Token("|", "|", pos))
+            pos += 1
+            continue
         if match is None:
             raise _error(text, _unexpected_character(text[pos]), pos)
         if match.lastgroup != "space":
@@ -265,9 +282,9 @@ def _escape(text: str, backslash: int) -> tuple[str, int]:
 class _Parser:
     """Recursive descent over the token list of one expression."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, pipe: bool = False) -> None:
         self.text = text
-        self.tokens = _tokenize(text)
+        self.tokens = _tokenize(text, pipe)
         self.index = 0
         self.nesting = 0
 
@@ -301,6 +318,77 @@ class _Parser:
             yield
         finally:
             self.nesting -= 1
+
+    def expression(self) -> Node:
+        """A whole timeline expression (the caller checks what follows it)."""
+        if self.peek.kind == "end":
+            raise self.error("empty expression", self.peek.pos)
+        node = self.disjunction(_TIMELINE)
+        if depth(node) > MAX_DEPTH:
+            raise self.error(f"expression is nested too deeply (limit {MAX_DEPTH} levels)", 0)
+        return node
+
+    # --- aggregates ---
+
+    def aggregate(self, name: str, timeline: Node) -> Aggregate:
+        """``aggregate(...)`` after the pipe: the aggregate ``name`` of ``timeline``."""
+        call = self.peek
+        if call.text != "aggregate" or not self.is_call():
+            raise self.error(
+                f"expected aggregate(...) after '|', got {call.describe()} (a logical or is '||')", call.pos
+            )
+        self.advance()
+        self.advance()  # "("
+        options: dict[str, object] = {}  # "group_by" and "every", each at most once
+        metrics: list[str] = []
+        while self.peek.kind != ")":
+            if options or metrics:
+                self.expect(",", "','")
+            item = self.expect("ident", "group_by(...), every(...) or a metric")
+            if self.peek.kind == "(":
+                options[item.text] = self.option(item, options)
+            elif item.text not in METRICS:
+                raise self.error(unknown_metric(item.text), item.pos)
+            elif item.text in metrics:
+                raise self.error(f"metric '{item.text}' is listed twice", item.pos)
+            else:
+                metrics.append(item.text)
+        self.advance()  # ")"
+        group_by, every = options.get("group_by", ()), options.get("every", DEFAULT_EVERY_MS)
+        return Aggregate(name, timeline, group_by, tuple(metrics), every)
+
+    def option(self, item: _Token, given: dict[str, object]) -> object:
+        """The value of ``group_by(...)`` or ``every(...)`` inside ``aggregate(...)``."""
+        if item.text not in ("group_by", "every"):
+            raise self.error(f"expected group_by(...) or every(...), got '{item.text}(...)'", item.pos)
+        if item.text in given:
+            raise self.error(f"{item.text}(...) is given twice", item.pos)
+        return self.group_by() if item.text == "group_by" else self.every()
+
+    def group_by(self) -> tuple[str, ...]:
+        """``(col, ...)``: the grouping columns, maybe none."""
+        self.advance()  # "("
+        columns: list[str] = []
+        while self.peek.kind != ")":
+            if columns:
+                self.expect(",", "','")
+            token = self.peek
+            column = self.column()
+            if column in columns:
+                raise self.error(f"column '{column}' is listed twice in group_by(...)", token.pos)
+            columns.append(column)
+        self.advance()  # ")"
+        return tuple(columns)
+
+    def every(self) -> int:
+        """``(duration)``: the positive tick interval."""
+        self.advance()  # "("
+        token = self.peek
+        milliseconds = self.duration()
+        if milliseconds <= 0:
+            raise self.error(f"every(...) must be a positive duration, got {token.text}", token.pos)
+        self.expect(")", "')'")
+        return milliseconds
 
     # --- operators ---
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dsl import ast
-from dsl.render import render
+from dsl.aggregates import Aggregate
+from dsl.render import render, render_duration
 from dsl.spec import Spec
 
 
@@ -19,12 +20,28 @@ class PlanNode:
 
 
 @dataclass(frozen=True)
+class PlanAggregate:
+    """An aggregate over plan nodes: ``value`` is its timeline, ``groups`` its group_by columns' states."""
+
+    aggregate: Aggregate
+    value: int
+    groups: tuple[int, ...]
+
+    def describe(self) -> str:
+        groups = ", ".join(f"#{i}" for i in self.groups) or "nothing"
+        every = render_duration(self.aggregate.every_ms)
+        metrics = ", ".join(self.aggregate.reported)
+        return f"  aggregate {self.aggregate.name}: #{self.value} by {groups} every {every}: {metrics}"
+
+
+@dataclass(frozen=True)
 class Plan:
     """Nodes in topological order (inputs first), each distinct sub-expression once."""
 
     spec: Spec
     nodes: tuple[PlanNode, ...]
     outputs: dict[str, int]
+    aggregates: tuple[PlanAggregate, ...] = ()
 
     def users(self, index: int) -> list[int]:
         """The nodes that read node ``index``."""
@@ -48,6 +65,7 @@ class Plan:
                 marks.append(f"output {name}" if name in self.outputs else f"= {name}")
             suffix = f"  [{'; '.join(marks)}]" if marks else ""
             lines.append(f"  #{node.index} {node.kind.value:<17} {render(node.expr)}  <- {inputs}{suffix}")
+        lines.extend(aggregate.describe() for aggregate in self.aggregates)
         return "\n".join(lines)
 
 
@@ -63,7 +81,7 @@ def kind_of(expr: ast.Node, kinds: dict[ast.Node, ast.Kind]) -> ast.Kind:
 
 
 def compile_plan(spec: Spec) -> Plan:
-    """Build the DAG of the spec's outputs, sharing structurally equal sub-expressions."""
+    """Build the DAG of the spec's outputs and aggregates, sharing structurally equal sub-expressions."""
     index_of: dict[ast.Node, int] = {}
     kinds: dict[ast.Node, ast.Kind] = {}
     nodes: list[PlanNode] = []
@@ -78,4 +96,12 @@ def compile_plan(spec: Spec) -> Plan:
         return index_of[expr]
 
     outputs = {name: visit(spec.timelines[name]) for name in spec.outputs}
-    return Plan(spec, tuple(nodes), outputs)
+    aggregates = tuple(
+        PlanAggregate(
+            aggregate,
+            visit(aggregate.timeline),
+            tuple(visit(ast.LatestEventToState(column)) for column in aggregate.group_by),
+        )
+        for aggregate in spec.aggregates
+    )
+    return Plan(spec, tuple(nodes), outputs, aggregates)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 import yaml
 
+from dsl.aggregates import DEFAULT_EVERY_MS, METRICS, Aggregate, unknown_metric
 from dsl.ast import Kind, Node
 from dsl.errors import SpecError, did_you_mean
-from dsl.parser import FUNCTION_NAMES, parse_duration, parse_expression
-from dsl.types import CheckedTimelines, check_timelines
+from dsl.parser import FUNCTION_NAMES, parse_definition, parse_duration, parse_expression
+from dsl.types import CheckedTimelines, check_aggregate, check_timelines
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,9 @@ class Spec:
 
     ``timelines`` maps each name to its expression with references to other
     timelines already replaced by the referenced expression (equal trees are
-    shared by the plan). ``kinds`` gives each timeline's type.
+    shared by the plan). ``kinds`` gives each timeline's type. ``aggregates``
+    come from the ``aggregate`` section and from ``| aggregate(...)`` entries
+    of ``timelines``, with their timelines resolved the same way.
     """
 
     name: str
@@ -31,18 +34,19 @@ class Spec:
     kinds: dict[str, Kind]
     outputs: tuple[str, ...]
     session_timeout_ms: int | None = None
+    aggregates: tuple[Aggregate, ...] = ()
     source: dict[str, Any] = field(default_factory=dict)
     sink: dict[str, Any] = field(default_factory=dict)
     watermark: dict[str, Any] = field(default_factory=dict)
     checkpoint: dict[str, Any] = field(default_factory=dict)
-    aggregate: dict[str, Any] = field(default_factory=dict)
 
 
 # --- loading -------------------------------------------------------------------
 
 _REQUIRED_KEYS = ("name", "key", "time", "timelines")
-_SECTION_KEYS = ("source", "sink", "watermark", "checkpoint", "aggregate")
-_KNOWN_KEYS = (*_REQUIRED_KEYS, "outputs", "session_timeout", *_SECTION_KEYS)
+_SECTION_KEYS = ("source", "sink", "watermark", "checkpoint")
+_KNOWN_KEYS = (*_REQUIRED_KEYS, "outputs", "session_timeout", "aggregate", *_SECTION_KEYS)
+_AGGREGATE_KEYS = ("timeline", "group_by", "metrics", "every")
 _TIMELINE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _RESERVED_NAMES = FUNCTION_NAMES | {"true", "false"}
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
@@ -75,8 +79,17 @@ def load_spec(text: str, filename: str = "<spec>") -> Spec:
     name, key, time = (
         document.string(sections[section], f"'{section}'") for section in ("name", "key", "time")
     )
-    expressions = document.timelines(sections["timelines"])
-    checked = document.check(expressions)
+    scalars = document.timelines(sections["timelines"])
+    definitions = document.definitions(scalars)
+    expressions = {name: value for name, value in definitions.items() if isinstance(value, Node)}
+    checked = document.check(expressions, scalars)
+    session_timeout_ms = document.session_timeout(sections.get("session_timeout"))
+    declared = [
+        _Declared(value, scalars[name], scalars[name])
+        for name, value in definitions.items()
+        if isinstance(value, Aggregate)
+    ]
+    declared += document.aggregate_section(sections.get("aggregate"), definitions)
     return Spec(
         name=name,
         key=key,
@@ -84,13 +97,22 @@ def load_spec(text: str, filename: str = "<spec>") -> Spec:
         timelines=checked.timelines,
         kinds=checked.kinds,
         outputs=document.outputs(sections.get("outputs"), expressions),
-        session_timeout_ms=document.session_timeout(sections.get("session_timeout")),
+        session_timeout_ms=session_timeout_ms,
+        aggregates=document.check_aggregates(declared, checked, session_timeout_ms),
         **{
             section: document.plain_mapping(sections[section], section)
             for section in _SECTION_KEYS
             if section in sections
         },
     )
+
+
+class _Declared(NamedTuple):
+    """An aggregate as written: the scalar holding its expression, and the node that declares it."""
+
+    aggregate: Aggregate
+    expression: yaml.ScalarNode
+    at: yaml.Node
 
 
 class _Document:
@@ -222,49 +244,122 @@ class _Document:
             self.string(value_node, f"the expression of timeline '{name}'")
         return {name: value_node for name, (_, value_node) in entries.items()}
 
-    def check_timeline_name(self, name: str, key_node: yaml.Node) -> None:
+    def check_timeline_name(self, name: str, key_node: yaml.Node, what: str = "timeline") -> None:
         if not _TIMELINE_NAME.fullmatch(name):
             raise self.error_at(
-                key_node, f"timeline name '{name}' must be letters, digits and '_', not starting with a digit"
+                key_node, f"{what} name '{name}' must be letters, digits and '_', not starting with a digit"
             )
         if name in _RESERVED_NAMES:
             raise self.error_at(
                 key_node, f"'{name}' is reserved by the expression language; choose another name"
             )
 
-    def check(self, expressions: dict[str, yaml.ScalarNode]) -> CheckedTimelines:
-        """Parse and type-check the timelines, locating any error in the file."""
+    def definitions(self, scalars: dict[str, yaml.ScalarNode]) -> dict[str, Node | Aggregate]:
+        """Parse the entries of 'timelines': expressions, and aggregates written with '|'."""
         parsed = {}
-        for name, scalar in expressions.items():
+        for name, scalar in scalars.items():
             try:
-                parsed[name] = parse_expression(scalar.value)
+                parsed[name] = parse_definition(name, scalar.value)
             except SpecError as error:
                 raise self.locate(error, scalar, timeline=name) from None
-        try:
-            return check_timelines(parsed)
-        except SpecError as error:
-            raise self.locate(error, expressions[error.timeline], timeline=error.timeline) from None
+        return parsed
 
-    def outputs(self, node: yaml.Node | None, expressions: dict[str, yaml.ScalarNode]) -> tuple[str, ...]:
+    def check(self, expressions: dict[str, Node], scalars: dict[str, yaml.ScalarNode]) -> CheckedTimelines:
+        """Type-check the timelines, locating any error in the file."""
+        try:
+            return check_timelines(expressions)
+        except SpecError as error:
+            raise self.locate(error, scalars[error.timeline], timeline=error.timeline) from None
+
+    def outputs(self, node: yaml.Node | None, expressions: dict[str, Node]) -> tuple[str, ...]:
         if node is None:
             return tuple(expressions)
-        if not isinstance(node, yaml.SequenceNode):
-            raise self.error_at(node, f"'outputs' must be a list of timeline names, got {_describe(node)}")
-        names: list[str] = []
-        for item in node.value:
-            name = self.string(item, "an entry of 'outputs'")
+        entries = self.string_list(node, "'outputs'", "timeline")
+        for name, entry in entries.items():
             if name not in expressions:
                 raise self.error_at(
-                    item, f"unknown timeline '{name}' in 'outputs'" + did_you_mean(name, expressions)
+                    entry, f"unknown timeline '{name}' in 'outputs'" + did_you_mean(name, expressions)
                 )
-            if name in names:
-                raise self.error_at(item, f"timeline '{name}' is listed twice in 'outputs'")
-            names.append(name)
-        return tuple(names)
+        return tuple(entries)
+
+    def string_list(self, node: yaml.Node, what: str, item: str) -> dict[str, yaml.Node]:
+        """The strings of a YAML list, in order, each with its node; a repeated one is an error."""
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.error_at(node, f"{what} must be a list of {item} names, got {_describe(node)}")
+        entries: dict[str, yaml.Node] = {}
+        for entry in node.value:
+            name = self.string(entry, f"an entry of {what}")
+            if name in entries:
+                raise self.error_at(entry, f"{item} '{name}' is listed twice in {what}")
+            entries[name] = entry
+        return entries
+
+    def aggregate_section(self, node: yaml.Node | None, definitions: dict[str, object]) -> list[_Declared]:
+        """The aggregates of the 'aggregate' section, not yet type-checked."""
+        if node is None:
+            return []
+        declared = []
+        for name, (key_node, value_node) in self.mapping(node, "'aggregate'").items():
+            self.check_timeline_name(name, key_node, what="aggregate")
+            if name in definitions:
+                raise self.error_at(key_node, f"'{name}' is already defined under 'timelines'")
+            fields = self.aggregate_fields(name, value_node)
+            declared.append(_Declared(self.aggregate(name, fields), fields["timeline"], key_node))
+        return declared
+
+    def aggregate_fields(self, name: str, node: yaml.Node) -> dict[str, yaml.Node]:
+        entries = self.mapping(node, f"aggregate '{name}'")
+        for key, (key_node, _) in entries.items():
+            if key not in _AGGREGATE_KEYS:
+                message = f"unknown key '{key}' in aggregate '{name}'"
+                raise self.error_at(key_node, message + did_you_mean(key, _AGGREGATE_KEYS))
+        if "timeline" not in entries:
+            raise self.error_at(node, f"aggregate '{name}' needs a 'timeline'")
+        self.string(entries["timeline"][1], f"'timeline' of aggregate '{name}'")
+        return {key: value for key, (_, value) in entries.items()}
+
+    def aggregate(self, name: str, fields: dict[str, yaml.Node]) -> Aggregate:
+        """One aggregate of the section from its validated ``fields``."""
+        of = f"of aggregate '{name}'"
+        try:
+            timeline = parse_expression(fields["timeline"].value)
+        except SpecError as error:
+            raise self.locate(error, fields["timeline"]) from None
+        group_by, metrics = (
+            self.string_list(fields[key], f"'{key}' {of}", item) if key in fields else {}
+            for key, item in (("group_by", "column"), ("metrics", "metric"))
+        )
+        for metric, entry in metrics.items():
+            if metric not in METRICS:
+                raise self.error_at(entry, unknown_metric(metric))
+        every = fields.get("every")
+        every_ms = DEFAULT_EVERY_MS if every is None else self.positive_duration(every, f"'every' {of}")
+        return Aggregate(name, timeline, tuple(group_by), tuple(metrics), every_ms)
+
+    def check_aggregates(
+        self, declared: list[_Declared], checked: CheckedTimelines, session_timeout_ms: int | None
+    ) -> tuple[Aggregate, ...]:
+        """Type-check the aggregates; they need a session timeout."""
+        if declared and session_timeout_ms is None:
+            first = declared[0]
+            raise self.error_at(
+                first.at,
+                f"aggregate '{first.aggregate.name}' needs a 'session_timeout': it counts the keys active"
+                " at each tick, and a key stops being active only when its session ends",
+            )
+        aggregates = []
+        for aggregate, expression, _ in declared:
+            try:
+                aggregates.append(check_aggregate(aggregate, checked))
+            except SpecError as error:
+                raise self.locate(error, expression) from None
+        return tuple(aggregates)
 
     def session_timeout(self, node: yaml.Node | None) -> int | None:
-        if node is None:
-            return None
+        return None if node is None else self.positive_duration(node, "'session_timeout'")
+
+    def positive_duration(self, node: yaml.Node, what: str) -> int:
+        """Milliseconds of a duration such as 30m, or of a whole number of milliseconds."""
         if _is_string(node):
             try:
                 milliseconds = parse_duration(node.value)
@@ -274,11 +369,10 @@ class _Document:
             milliseconds = self.plain_value(node)
         else:
             raise self.error_at(
-                node,
-                f"'session_timeout' must be a duration such as 30m or milliseconds, got {_describe(node)}",
+                node, f"{what} must be a duration such as 30m or milliseconds, got {_describe(node)}"
             )
         if milliseconds <= 0:
-            raise self.error_at(node, f"'session_timeout' must be positive, got {node.value}")
+            raise self.error_at(node, f"{what} must be positive, got {node.value}")
         return milliseconds
 
     def plain_mapping(self, node: yaml.Node, section: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Iterator, Mapping
 
+from dsl.aggregates import Aggregate
 from dsl.ast import (
     And,
     Compare,
@@ -83,17 +84,42 @@ def check_timelines(timelines: Mapping[str, Node]) -> CheckedTimelines:
         node, kind = _TimelineChecker(name, checked).check(timelines[name])
         if kind is Kind.PREDICATE:
             raise _error(name, timelines[name], f"expected a timeline, got {_a(kind)}")
-        if depth(node) > MAX_DEPTH:
-            raise SpecError(
-                f"expression is nested too deeply once references are expanded (limit {MAX_DEPTH} levels)",
-                timeline=name,
-                offset=0,
-            )
+        _check_depth(name, node)
         checked[name] = node, kind
     return CheckedTimelines(
         timelines={name: checked[name][0] for name in timelines},
         kinds={name: checked[name][1] for name in timelines},
     )
+
+
+def check_aggregate(aggregate: Aggregate, checked: CheckedTimelines) -> Aggregate:
+    """``aggregate`` with the references in its timeline resolved against ``checked``.
+
+    Only numeric and boolean timelines aggregate. Raises SpecError naming the
+    aggregate in its message, with ``offset`` at the offending node.
+    """
+    known = {name: (checked.timelines[name], checked.kinds[name]) for name in checked.timelines}
+    try:
+        for ref in _references(aggregate.timeline):
+            if ref.name not in known:
+                raise _error(aggregate.name, ref, _unknown_reference(ref.name, known))
+        node, kind = _TimelineChecker(aggregate.name, known).check(aggregate.timeline)
+        if kind not in (Kind.NUMBER, Kind.BOOL):
+            message = f"only numeric and boolean timelines aggregate, got {_a(kind)}"
+            raise _error(aggregate.name, aggregate.timeline, message)
+        _check_depth(aggregate.name, node)
+    except SpecError as error:
+        raise SpecError(f"aggregate '{aggregate.name}': {error.message}", offset=error.offset) from None
+    return dataclasses.replace(aggregate, timeline=node)
+
+
+def _check_depth(name: str, node: Node) -> None:
+    if depth(node) > MAX_DEPTH:
+        raise SpecError(
+            f"expression is nested too deeply once references are expanded (limit {MAX_DEPTH} levels)",
+            timeline=name,
+            offset=0,
+        )
 
 
 def _dependency_order(timelines: Mapping[str, Node]) -> list[str]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any, Iterable
 
+from operators.aggregate import AggregateCombiner
 from operators.codegen import NEVER
 from operators.decode import Event
-from operators.engine import Engine, to_record
+from operators.engine import Engine
 
 
 def group_by_key(events: Iterable[Event]) -> dict[str, list[Event]]:
@@ -29,11 +30,12 @@ def run_key(engine: Engine, key_events: list[Event], until: int = NEVER) -> list
 
 
 def evaluate(engine: Engine, events: Iterable[Event]) -> list[dict[str, Any]]:
-    """Change records of all keys, sorted by key, timeline and time."""
+    """Change records of all keys, sorted by key, timeline and time, then the aggregate records."""
+    combiner = AggregateCombiner(engine.plan.spec.aggregates)
     records = [
-        to_record(key, change)
+        record
         for key, key_events in group_by_key(events).items()
-        for change in run_key(engine, key_events)
+        for record in combiner.take(key, run_key(engine, key_events))
     ]
     records.sort(key=lambda record: (record["key"], record["timeline"], record["time"]))
-    return records
+    return records + combiner.pop_final(NEVER)

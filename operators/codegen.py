@@ -2,9 +2,11 @@
 
 The generated module defines four functions over a per-key state list ``s``
 (``s[0]`` run start t0, ``s[1]`` last event time, ``s[2]`` next due time,
-then one or more slots per stateful node):
+``s[3]`` next aggregate tick if the plan has aggregates, then one or more
+slots per stateful node):
 
-- ``start(s, t)``: begin a run at ``t`` with every slot at its initial value.
+- ``start(s, t)``: begin a run at ``t`` with every slot at its initial value
+  (the first tick from ``_first_tick(t)``).
 - ``apply(s, t, events)``: fold the events of instant ``t`` into the slots.
 - ``evaluate(s, t, out, first)``: compute every node at instant ``t``, append
   the outputs that changed (all of them when ``first``) to ``out`` as
@@ -22,6 +24,7 @@ from dsl.plan import Plan, PlanNode
 
 NEVER = 2**63 - 1  # Flink's Long.MAX_VALUE: "no timer"
 FIRST_SLOT = 3
+TICK = FIRST_SLOT
 
 _NUMERIC_COMPARE = {
     ">": "({v} > {c} or ({v} == {c} and {r} == 1))",
@@ -156,6 +159,8 @@ def _outputs(w: _Writer) -> None:
 def generate(plan: Plan, session_timeout_ms: int | None) -> str:
     """The Python source of ``start``, ``apply``, ``evaluate`` and ``probe`` for ``plan``."""
     w = _Writer(plan)
+    if plan.aggregates:
+        w.slots("_first_tick(t)")  # TICK
     predicates_read_by_leaves = sorted({
         node.inputs[0] for node in plan.nodes if isinstance(node.expr, (ast.HasExisted, ast.HasExistedWithin))
     })

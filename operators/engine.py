@@ -7,7 +7,9 @@ bounded by the plan's size; history is never rescanned.
 
 Change records leave the engine as ``(timeline, time, value, rate)`` tuples
 (``rate`` is None for state and boolean timelines); :func:`to_record` turns one
-into the JSON object of the output format.
+into the JSON object of the output format. A plan with aggregates also puts
+a :class:`~operators.ticks.Contribution` into the same output lists at every
+tick of an active key, after everything else at that instant.
 """
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ import orjson
 
 from dsl import ast
 from dsl.plan import Plan
-from operators.codegen import NEVER, generate
+from operators.codegen import NEVER, TICK, generate
+from operators.ticks import Ticks
 from operators.values import compare, same_value
 
 Change = tuple[str, int, Any, "int | None"]
@@ -31,7 +34,10 @@ class Engine:
         self.plan = plan
         self.timeout = plan.spec.session_timeout_ms
         self.source = generate(plan, self.timeout)
-        namespace: dict[str, Any] = {"_compare": compare, "_same_value": same_value}
+        self.ticks = Ticks(plan)
+        namespace: dict[str, Any] = {
+            "_compare": compare, "_same_value": same_value, "_first_tick": self.ticks.first_from
+        }
         exec(compile(self.source, f"<plan {plan.spec.name}>", "exec"), namespace)
         self._start = namespace["start"]
         self._apply = namespace["apply"]
@@ -41,6 +47,9 @@ class Engine:
             (name, None, 0 if plan.nodes[index].kind is ast.Kind.NUMBER else None)
             for name, index in plan.outputs.items()
         ]
+        if plan.aggregates:  # bound here so that plans without aggregates keep the plain methods
+            self.advance = self._advance_with_ticks
+            self.next_timer = self._next_timer_with_ticks
 
     @staticmethod
     def new_state() -> list:
@@ -79,6 +88,24 @@ class Engine:
                 state[:] = self.new_state()
             else:
                 self._evaluate(state, time, out, False)
+
+    def _advance_with_ticks(self, state: list, until: int, out: list) -> None:
+        """:meth:`advance`, and the contributions of every tick up to ``until``.
+
+        A tick comes after everything else at its instant, so a run that ends
+        exactly then does not contribute.
+        """
+        while state[T0] is not None and state[TICK] <= until:
+            tick = state[TICK]
+            Engine.advance(self, state, tick, out)
+            if state[T0] is not None:
+                self.ticks.contribute(self._probe(state, tick), tick, out)
+                state[TICK] = self.ticks.first_from(tick + 1)
+        Engine.advance(self, state, until, out)
+
+    @staticmethod
+    def _next_timer_with_ticks(state: list) -> int:
+        return state[DUE] if state[T0] is None else min(state[DUE], state[TICK])
 
     def values_at(self, state: list, time: int) -> list:
         """Every plan node's value at ``time`` (after ``advance(state, time)``); None for predicates."""

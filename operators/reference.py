@@ -7,7 +7,8 @@ span ``[t0, end)``: boolean and state timelines as step lists
 ``[(start, value_at_start, rate), ...]``. Every step list is built by sampling
 the operator's definition at each instant where its value may change, so the
 definitions below read like the documentation. Change records are read off
-the finished lists.
+the finished lists. Aggregates sample the finished timelines of every run at
+each tick and combine the samples of all runs.
 """
 from __future__ import annotations
 
@@ -15,9 +16,13 @@ import math
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import partial
 from typing import Any, Callable, Iterable, Iterator
 
+import orjson
+
+from dsl.aggregates import Aggregate
 from dsl.ast import (
     And,
     Compare,
@@ -36,7 +41,7 @@ from dsl.ast import (
 )
 from dsl.spec import Spec
 from operators.events import event_key, event_time
-from operators.values import compare, same_value, value_class
+from operators.values import canonical, compare, same_value, value_class
 
 Steps = list[tuple[int, Any]]
 Ramps = list[tuple[int, int, int]]
@@ -46,14 +51,17 @@ _OPS_TRUE_JUST_ABOVE = frozenset((">", ">=", "!="))
 
 
 def evaluate(spec: Spec, events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """All change records of ``spec``'s outputs, sorted by (key, timeline, time)."""
+    """Change records of ``spec``'s outputs sorted by (key, timeline, time), then its aggregate records."""
     records = []
+    samples: list[_Sample] = []
     for run in _runs(spec, events):
         evaluator = _RunEvaluator(run)
         for name in spec.outputs:
             records.extend(evaluator.records(name, spec.timelines[name]))
+        for aggregate in spec.aggregates:
+            samples.extend(evaluator.samples(aggregate))
     records.sort(key=lambda record: (record["key"], record["timeline"], record["time"]))
-    return records
+    return records + _aggregate_records(spec.aggregates, samples)
 
 
 # --- runs ----------------------------------------------------------------------
@@ -111,6 +119,17 @@ class _RunEvaluator:
         if isinstance(node, _NUMERIC_NODES):
             return _ramp_records(self.run, name, pieces)
         return _step_records(self.run, name, pieces)
+
+    def samples(self, aggregate: Aggregate) -> Iterator[_Sample]:
+        """The run's group and value at each tick of ``aggregate`` in ``[t0, end)``."""
+        run, every = self.run, aggregate.every_ms
+        pieces = self.timeline(aggregate.timeline)
+        value_at = _ramp_at if isinstance(aggregate.timeline, _NUMERIC_NODES) else _value_at
+        groups = [_latest_event_to_state(run, column) for column in aggregate.group_by]
+        first_tick = math.ceil(Fraction(run.t0, every)) * every
+        for tick in range(first_tick, run.end, every):
+            group = tuple(_value_at(steps, tick) for steps in groups)
+            yield _Sample(aggregate.name, tick, group, int(value_at(pieces, tick)))
 
     def timeline(self, node: Node) -> Steps | Ramps:
         # Keyed by identity: structural equality would merge literals 1, 1.0 and True.
@@ -210,6 +229,14 @@ def _ramp_value(ramp: tuple[int, int, int], t: int) -> int:
     return value + rate * (t - start)
 
 
+def _ramp_covering(ramps: Ramps, t: int) -> tuple[int, int, int]:
+    return ramps[bisect_right(ramps, t, key=lambda piece: piece[0]) - 1]
+
+
+def _ramp_at(ramps: Ramps, t: int) -> int:
+    return _ramp_value(_ramp_covering(ramps, t), t)
+
+
 def _compare_ramps(run: Run, ramps: Ramps, op: str, literal: Any) -> Steps:
     """``ramps OP literal`` on right limits; a rising ramp crosses at an exact instant."""
     instants = [start for start, _, _ in ramps]
@@ -219,7 +246,7 @@ def _compare_ramps(run: Run, ramps: Ramps, op: str, literal: Any) -> Steps:
                 instants.append(start + max(0, math.ceil(literal - value)))
 
     def value_at(t: int) -> bool:
-        ramp = ramps[bisect_right(ramps, t, key=lambda piece: piece[0]) - 1]
+        ramp = _ramp_covering(ramps, t)
         return _compare_right_limit(_ramp_value(ramp, t), ramp[2], op, literal)
 
     return _sample(run, instants, value_at)
@@ -279,3 +306,53 @@ def _ramp_records(run: Run, name: str, ramps: Ramps) -> list[dict[str, Any]]:
 
 def _record(run: Run, name: str, time: int, value: Any, **rate: int) -> dict[str, Any]:
     return {"key": run.key, "timeline": name, "time": time, "value": value, **rate}
+
+
+# --- aggregates -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Sample:
+    """One run's group and timeline value (booleans as 0/1) at one tick of an aggregate."""
+
+    aggregate: str
+    tick: int
+    group: tuple[Any, ...]
+    value: int
+
+
+def _aggregate_records(aggregates: tuple[Aggregate, ...], samples: list[_Sample]) -> list[dict[str, Any]]:
+    """Per aggregate, tick and group of the same values: the metrics of the sampled values."""
+    records = []
+    for aggregate in aggregates:
+        by_tick: dict[int, list[_Sample]] = defaultdict(list)
+        for sample in samples:
+            if sample.aggregate == aggregate.name:
+                by_tick[sample.tick].append(sample)
+        for tick, at_tick in by_tick.items():
+            for group, values in _same_groups(at_tick):
+                shown = {column: canonical(value) for column, value in zip(aggregate.group_by, group)}
+                metrics = _metrics(values)
+                reported = {metric: metrics[metric] for metric in aggregate.reported}
+                records.append({"metric": aggregate.name, "group": shown, "time": tick, **reported})
+    records.sort(key=lambda record: (record["metric"], orjson.dumps(record["group"]), record["time"]))
+    return records
+
+
+def _same_groups(samples: list[_Sample]) -> list[tuple[tuple[Any, ...], list[int]]]:
+    """The samples' values split by group; groups whose values are all the same values are one."""
+    groups: list[tuple[tuple[Any, ...], list[int]]] = []
+    for sample in samples:
+        for group, values in groups:
+            if all(same_value(a, b) for a, b in zip(group, sample.group)):
+                values.append(sample.value)
+                break
+        else:
+            groups.append((sample.group, [sample.value]))
+    return groups
+
+
+def _metrics(values: list[int]) -> dict[str, int | float]:
+    total = sum(values)
+    count = len(values)
+    return {"count": count, "sum": total, "avg": total / count, "min": min(values), "max": max(values)}

@@ -46,3 +46,10 @@ def same_value(a: Any, b: Any) -> bool:
     if a is None or b is None:
         return a is None and b is None
     return value_class(a) == value_class(b) and a == b
+
+
+def canonical(value: Any) -> Any:
+    """One spelling for equal values: a whole float as the integer it equals (``2.0`` -> ``2``)."""
+    if type(value) is float and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    return value

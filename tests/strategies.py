@@ -1,9 +1,12 @@
-"""Hypothesis strategies: random specs drawn from the grammar, and random events."""
+"""Hypothesis strategies: random specs drawn from the grammar (some with aggregates), and random events."""
 from __future__ import annotations
+
+import dataclasses
 
 from hypothesis import strategies as st
 
 from dsl import ast
+from dsl.aggregates import METRICS, Aggregate
 from dsl.plan import kind_of
 from dsl.spec import Spec
 
@@ -59,10 +62,26 @@ def kind_of_tree(expr: ast.Node) -> ast.Kind:
 def specs(draw) -> Spec:
     trees = draw(st.lists(timelines, min_size=1, max_size=4))
     names = tuple(f"tl{i}" for i in range(len(trees)))
-    timeout = draw(st.none() | st.integers(5, 40))
+    aggregates = tuple(draw(st.lists(aggregates_over(trees), max_size=2)))
+    aggregates = tuple(dataclasses.replace(a, name=f"ag{i}") for i, a in enumerate(aggregates))
+    timeout = draw(st.integers(5, 40) if aggregates else st.none() | st.integers(5, 40))
     return Spec(name="random", key="k", time="t", timelines=dict(zip(names, trees)),
                 kinds={name: kind_of_tree(tree) for name, tree in zip(names, trees)},
-                outputs=names, session_timeout_ms=timeout)
+                outputs=names, session_timeout_ms=timeout, aggregates=aggregates)
+
+
+def aggregates_over(trees: list[ast.Node]) -> st.SearchStrategy[Aggregate]:
+    """An aggregate (to be named) of one of ``trees`` or a new tree, never of a state timeline."""
+    shared = [tree for tree in trees if kind_of_tree(tree) is not ast.Kind.STATE]
+    aggregated = booleans | numerics
+    return st.builds(
+        Aggregate,
+        name=st.just(""),
+        timeline=st.sampled_from(shared) | aggregated if shared else aggregated,
+        group_by=st.lists(st.sampled_from(COLUMNS), unique=True, max_size=2).map(tuple),
+        metrics=st.lists(st.sampled_from(METRICS), unique=True).map(tuple),
+        every_ms=st.integers(1, 30),
+    )
 
 
 @st.composite

@@ -44,7 +44,8 @@ def test_minimal_spec_defaults():
     assert spec.kinds == {"s": Kind.STATE, "b": Kind.BOOL}
     assert spec.outputs == ("s", "b")
     assert spec.session_timeout_ms is None
-    assert (spec.source, spec.sink, spec.watermark, spec.checkpoint, spec.aggregate) == ({}, {}, {}, {}, {})
+    assert (spec.source, spec.sink, spec.watermark, spec.checkpoint) == ({}, {}, {}, {})
+    assert spec.aggregates == ()
 
 
 def test_optional_sections_are_plain_dicts():
