@@ -1,0 +1,269 @@
+"""The job sections of a spec (source, sink, watermark, checkpoint), validated.
+
+Each section becomes a small frozen dataclass; a missing section takes its
+default (file source ``events.jsonl``, file sink ``out``). Errors are
+:class:`SpecError`\\ s naming the offending key, e.g. ``'sink.pulsar.topic'``.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+from dsl.errors import SpecError
+from dsl.parser import parse_duration
+from dsl.spec import Spec
+
+DEFAULT_SERVICE_URL = "pulsar://127.0.0.1:6650"
+DEFAULT_SOURCE = {"file": {"path": "events.jsonl"}}
+DEFAULT_SINK = {"file": {"path": "out"}}
+_SECTIONS = ("source", "sink", "watermark", "checkpoint")
+TRANSACTION_TIMEOUT_MS = 3 * 60 * 60 * 1000  # exactly-once sink; must exceed the checkpoint interval
+
+
+@dataclass(frozen=True)
+class PulsarSourceConfig:
+    service_url: str
+    topics: tuple[str, ...]
+    topic_pattern: str | None
+    subscription: str
+    start: str  # "earliest" or "latest"
+    bounded: bool
+
+
+@dataclass(frozen=True)
+class FileSourceConfig:
+    path: Path  # a JSON-lines file or a folder of them
+
+
+@dataclass(frozen=True)
+class PulsarSinkConfig:
+    service_url: str
+    topic: str
+    dead_letter_topic: str
+    delivery: str  # "at-least-once" or "exactly-once"
+
+
+@dataclass(frozen=True)
+class FileSinkConfig:
+    path: Path  # change records go to path/changes/, dead letters to path/dead-letters/
+
+    @property
+    def changes(self) -> Path:
+        return self.path / "changes"
+
+    @property
+    def dead_letters(self) -> Path:
+        return self.path / "dead-letters"
+
+
+@dataclass(frozen=True)
+class WatermarkConfig:
+    max_out_of_orderness_ms: int
+    idle_timeout_ms: int | None
+
+
+@dataclass(frozen=True)
+class CheckpointConfig:
+    interval_ms: int
+    backend: str  # "hashmap" or "rocksdb"
+    dir: str  # a URI such as file:///...
+    mode: str  # "exactly-once" or "at-least-once"
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    source: PulsarSourceConfig | FileSourceConfig
+    sink: PulsarSinkConfig | FileSinkConfig
+    watermark: WatermarkConfig
+    checkpoint: CheckpointConfig
+
+
+def job_config(spec: Spec, base_dir: Path | None = None) -> JobConfig:
+    """The validated job sections of ``spec``; relative paths are resolved against ``base_dir`` (cwd)."""
+    base = (base_dir or Path.cwd()).resolve()
+    config = JobConfig(
+        source=_source(_Section("source", spec.source or DEFAULT_SOURCE), spec.name, base),
+        sink=_sink(_Section("sink", spec.sink or DEFAULT_SINK), base),
+        watermark=_watermark(_Section("watermark", spec.watermark)),
+        checkpoint=_checkpoint(_Section("checkpoint", spec.checkpoint), spec.name, base),
+    )
+    exactly_once = isinstance(config.sink, PulsarSinkConfig) and config.sink.delivery == "exactly-once"
+    if exactly_once and config.checkpoint.interval_ms >= TRANSACTION_TIMEOUT_MS:
+        raise SpecError("'checkpoint.interval' must be shorter than the exactly-once transaction timeout (3h)")
+    return config
+
+
+class _Section:
+    """A mapping read key by key; errors name the key by its dotted path."""
+
+    def __init__(self, path: str, values: Any):
+        if not isinstance(values, dict):
+            raise SpecError(f"'{path}' must be a mapping, got {type(values).__name__}")
+        self.path = path
+        self.values = values
+
+    def name(self, key: str) -> str:
+        return f"'{self.path}.{key}'"
+
+    def only(self, *known: str) -> None:
+        for key in self.values:
+            if key not in known:
+                raise SpecError(f"unknown key {self.name(key)} (expected one of {', '.join(known)})")
+
+    def kind(self, *kinds: str) -> tuple[str, "_Section"]:
+        """The single ``kind: {...}`` entry of a section such as ``source: {pulsar: {...}}``."""
+        if len(self.values) != 1 or next(iter(self.values)) not in kinds:
+            raise SpecError(f"'{self.path}' must have exactly one of {', '.join(kinds)}, got {sorted(self.values)}")
+        kind, values = next(iter(self.values.items()))
+        return kind, _Section(f"{self.path}.{kind}", values if values is not None else {})
+
+    def string(self, key: str, default: str | None = None) -> str:
+        value = self.values.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            raise SpecError(f"{self.name(key)} must be a non-empty string, got {value!r}")
+        return value
+
+    def choice(self, key: str, default: str, *allowed: str) -> str:
+        value = self.string(key, default)
+        if value not in (default, *allowed):
+            raise SpecError(f"{self.name(key)} must be one of {', '.join((default, *allowed))}, got {value!r}")
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.values.get(key, default)
+        if not isinstance(value, bool):
+            raise SpecError(f"{self.name(key)} must be true or false, got {value!r}")
+        return value
+
+    def duration(self, key: str, default: str | None) -> int | None:
+        """Milliseconds of a duration written as ``2s`` (or a number of milliseconds)."""
+        value = self.values.get(key, default)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            try:
+                milliseconds = parse_duration(value)
+            except SpecError as error:
+                raise SpecError(f"{self.name(key)}: {error.message}") from None
+        elif isinstance(value, int) and not isinstance(value, bool):
+            milliseconds = value
+        else:
+            raise SpecError(f"{self.name(key)} must be a duration such as 2s, got {value!r}")
+        if milliseconds < 0:
+            raise SpecError(f"{self.name(key)} must not be negative, got {value!r}")
+        return milliseconds
+
+    def path_value(self, key: str, base: Path) -> Path:
+        return base / Path(self.string(key)).expanduser()
+
+
+def _source(section: _Section, spec_name: str, base: Path) -> PulsarSourceConfig | FileSourceConfig:
+    kind, values = section.kind("pulsar", "file")
+    if kind == "file":
+        values.only("path")
+        return FileSourceConfig(values.path_value("path", base))
+    values.only("service_url", "topics", "topic_pattern", "subscription", "start", "bounded")
+    topics = values.values.get("topics")
+    pattern = values.values.get("topic_pattern")
+    if (topics is None) == (pattern is None):
+        raise SpecError(f"'{values.path}' needs exactly one of 'topics' and 'topic_pattern'")
+    if topics is not None:
+        if isinstance(topics, str):
+            topics = [topics]
+        if not (isinstance(topics, list) and topics and all(isinstance(t, str) and t for t in topics)):
+            raise SpecError(f"{values.name('topics')} must be a non-empty list of topic names, got {topics!r}")
+    return PulsarSourceConfig(
+        service_url=values.string("service_url", DEFAULT_SERVICE_URL),
+        topics=tuple(topics or ()),
+        topic_pattern=values.string("topic_pattern") if pattern is not None else None,
+        subscription=values.string("subscription", f"timeline-{spec_name}"),
+        start=values.choice("start", "earliest", "latest"),
+        bounded=values.boolean("bounded", False),
+    )
+
+
+def _sink(section: _Section, base: Path) -> PulsarSinkConfig | FileSinkConfig:
+    kind, values = section.kind("pulsar", "file")
+    if kind == "file":
+        values.only("path")
+        return FileSinkConfig(values.path_value("path", base))
+    values.only("service_url", "topic", "dead_letter_topic", "delivery")
+    topic = values.string("topic")
+    return PulsarSinkConfig(
+        service_url=values.string("service_url", DEFAULT_SERVICE_URL),
+        topic=topic,
+        dead_letter_topic=values.string("dead_letter_topic", f"{topic}-dead-letters"),
+        delivery=values.choice("delivery", "at-least-once", "exactly-once"),
+    )
+
+
+def _watermark(section: _Section) -> WatermarkConfig:
+    section.only("max_out_of_orderness", "idle_timeout")
+    return WatermarkConfig(
+        max_out_of_orderness_ms=section.duration("max_out_of_orderness", "0ms"),
+        idle_timeout_ms=section.duration("idle_timeout", "30s") or None,
+    )
+
+
+def _checkpoint(section: _Section, spec_name: str, base: Path) -> CheckpointConfig:
+    section.only("interval", "backend", "dir", "mode")
+    interval = section.duration("interval", "10s")
+    if interval < 10:
+        raise SpecError(f"{section.name('interval')} must be at least 10ms, got {section.values['interval']!r}")
+    directory = section.string("dir", (base / "checkpoints" / spec_name).as_uri())
+    if "://" not in directory:
+        directory = (base / directory).as_uri()
+    return CheckpointConfig(
+        interval_ms=interval,
+        backend=section.choice("backend", "hashmap", "rocksdb"),
+        dir=directory,
+        mode=section.choice("mode", "exactly-once", "at-least-once"),
+    )
+
+
+def with_overrides(spec: Spec, source: str | None = None, sink: str | None = None,
+                   assignments: tuple[str, ...] = ()) -> Spec:
+    """``spec`` with its job sections changed from the command line.
+
+    ``source`` and ``sink`` are ``file:PATH`` or ``pulsar[:TOPIC]`` (keeping the
+    spec's other Pulsar settings); each assignment is ``SECTION.KEY.SUB=VALUE``
+    with a YAML value, e.g. ``source.pulsar.bounded=true``.
+    """
+    sections = copy.deepcopy({name: getattr(spec, name) for name in _SECTIONS})
+    if source:
+        sections["source"] = _endpoint(sections["source"], source, "--source", "topics", lambda topic: [topic])
+    if sink:
+        sections["sink"] = _endpoint(sections["sink"], sink, "--sink", "topic", lambda topic: topic)
+    for assignment in assignments:
+        _assign(sections, assignment)
+    return dataclasses.replace(spec, **sections)
+
+
+def _endpoint(section: dict[str, Any], text: str, option: str, topic_key: str,
+              topic_value: Callable[[str], Any]) -> dict[str, Any]:
+    kind, _, argument = text.partition(":")
+    if kind == "file" and argument:
+        return {"file": {"path": argument}}
+    if kind == "pulsar":
+        pulsar = dict(section.get("pulsar") or {})
+        if argument:
+            pulsar[topic_key] = topic_value(argument)
+        return {"pulsar": pulsar}
+    raise SpecError(f"{option} wants file:PATH or pulsar[:TOPIC], got {text!r}")
+
+
+def _assign(sections: dict[str, Any], assignment: str) -> None:
+    path, separator, text = assignment.partition("=")
+    keys = path.strip().split(".")
+    if not separator or len(keys) < 2 or keys[0] not in _SECTIONS:
+        raise SpecError(f"--set wants SECTION.KEY=VALUE with SECTION one of {', '.join(_SECTIONS)}, got {assignment!r}")
+    target = sections[keys[0]]
+    for key in keys[1:-1]:
+        target = target.setdefault(key, {})
+        if not isinstance(target, dict):
+            raise SpecError(f"--set {path}: '{key}' is not a mapping")
+    target[keys[-1]] = yaml.safe_load(text)

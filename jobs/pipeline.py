@@ -1,0 +1,188 @@
+"""The Flink job: its environment and its DataStream graph.
+
+    source -> decode -> timestamps/watermarks -> key_by(key) -> timelines -> sink
+                 \\ bad events                        \\ late events
+                  +------------------ union ----------+-> dead-letter sink
+
+The sink follows the keyed operator directly (forward, same parallelism):
+the PyFlink Pulsar sink cannot set message keys, so per-key order in the
+output topic holds only because every key's records leave through the one
+sink subtask (one producer) that computed them.
+"""
+from __future__ import annotations
+
+import os
+import site
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyflink.common import Configuration, Duration, Encoder, Types, WatermarkStrategy
+from pyflink.common.serialization import SimpleStringSchema
+from pyflink.common.watermark_strategy import TimestampAssigner
+from pyflink.datastream import DataStream, StreamExecutionEnvironment
+from pyflink.datastream.connectors.base import DeliveryGuarantee
+from pyflink.datastream.connectors.file_system import (
+    BucketAssigner, FileSink, FileSource, OutputFileConfig, StreamFormat)
+from pyflink.datastream.connectors.pulsar import (
+    PulsarSink, PulsarSource, StartCursor, StopCursor, TopicRoutingMode)
+
+from dsl.spec import load_spec
+from jobs.config import TRANSACTION_TIMEOUT_MS, FileSinkConfig, FileSourceConfig, JobConfig, PulsarSinkConfig
+from operators.flink_decode import DEAD_LETTERS, DECODED, DecodeFunction
+from operators.flink_operator import TimelineFunction
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+FETCH_ARTIFACTS = PROJECT_ROOT / "scripts" / "fetch_artifacts.sh"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    parallelism: int | None = 1  # None: the cluster's default (flink run -p)
+    execution_mode: str = "thread"  # or "process"
+    resume_from: str | None = None  # a retained checkpoint or savepoint
+    local: bool = True  # the local mini-cluster: point Flink at this interpreter and fetch the jars
+
+
+def flink_configuration(config: JobConfig, options: RunOptions) -> Configuration:
+    conf = Configuration()
+    settings = {
+        "python.execution-mode": options.execution_mode,
+        "execution.checkpointing.interval": f"{config.checkpoint.interval_ms} ms",
+        "execution.checkpointing.mode": config.checkpoint.mode.replace("-", "_").upper(),
+        "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
+        "state.backend.type": config.checkpoint.backend,
+        "state.checkpoints.dir": config.checkpoint.dir,
+        "restart-strategy.type": "fixed-delay",  # the default with checkpointing retries forever
+        "restart-strategy.fixed-delay.attempts": "3",
+        "restart-strategy.fixed-delay.delay": "2 s",
+    }
+    if options.resume_from:
+        settings["execution.savepoint.path"] = options.resume_from
+    if options.local:
+        settings["python.executable"] = sys.executable
+        settings["python.client.executable"] = sys.executable
+        # thread mode: the embedded interpreter sees neither the venv's packages nor
+        # the project (an editable install's .pth file is not read) otherwise
+        settings["python.pythonpath"] = os.pathsep.join([*site.getsitepackages(), str(PROJECT_ROOT)])
+    jars = connector_jars(config, options.local)
+    if jars:
+        settings["pipeline.jars"] = jars
+    for key, value in settings.items():
+        conf.set_string(key, value)
+    return conf
+
+
+def connector_jars(config: JobConfig, fetch: bool) -> str | None:
+    """``pipeline.jars`` for the Pulsar connector: $FLINK_PULSAR_JARS, else fetched when ``fetch``."""
+    uses_pulsar = not isinstance(config.source, FileSourceConfig) or not isinstance(config.sink, FileSinkConfig)
+    if not uses_pulsar:
+        return None
+    if "FLINK_PULSAR_JARS" not in os.environ and fetch:
+        exports = subprocess.run([str(FETCH_ARTIFACTS)], check=True, capture_output=True, text=True).stdout
+        for line in exports.splitlines():
+            name, _, value = line.removeprefix("export ").partition("=")
+            os.environ.setdefault(name, value.strip("'"))
+    return os.environ.get("FLINK_PULSAR_JARS")
+
+
+def create_environment(config: JobConfig, options: RunOptions) -> StreamExecutionEnvironment:
+    # The local JVM starts with the environment; flags for it go through JVM_ARGS.
+    os.environ.setdefault("JVM_ARGS", "--add-exports=java.base/sun.net=ALL-UNNAMED")
+    env = StreamExecutionEnvironment.get_execution_environment(flink_configuration(config, options))
+    if options.parallelism:
+        env.set_parallelism(options.parallelism)
+    return env
+
+
+class _EventTime(TimestampAssigner):
+    def extract_timestamp(self, value, record_timestamp: int) -> int:
+        return value[1]
+
+
+def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
+    """Add the job of the spec written as ``spec_text`` to ``env``."""
+    spec = load_spec(spec_text)
+    raw = _source(env, config).set_parallelism(1)
+    decoded = raw.process(DecodeFunction(spec.key, spec.time), output_type=DECODED) \
+        .uid("decode").name("decode").set_parallelism(1)
+    changes = (decoded
+               .assign_timestamps_and_watermarks(_watermarks(config)).uid("watermarks").name("watermarks")
+               .set_parallelism(1)
+               .key_by(lambda event: event[0], key_type=Types.STRING())
+               .process(TimelineFunction(spec_text), output_type=Types.STRING()).uid("timelines").name("timelines"))
+    _sink_changes(changes, config)
+    dead_letters = decoded.get_side_output(DEAD_LETTERS).union(changes.get_side_output(DEAD_LETTERS))
+    _sink_dead_letters(dead_letters, config)
+
+
+def _source(env: StreamExecutionEnvironment, config: JobConfig) -> DataStream:
+    source = config.source
+    if isinstance(source, FileSourceConfig):
+        files = FileSource.for_record_stream_format(StreamFormat.text_line_format(), str(source.path)).build()
+        return env.from_source(files, WatermarkStrategy.no_watermarks(), "file-source").uid("source")
+    builder = (PulsarSource.builder()
+               .set_service_url(source.service_url)
+               .set_subscription_name(source.subscription)
+               .set_start_cursor(StartCursor.earliest() if source.start == "earliest" else StartCursor.latest())
+               .set_deserialization_schema(SimpleStringSchema()))
+    if source.topic_pattern:
+        builder.set_topic_pattern(source.topic_pattern)
+    else:
+        builder.set_topics(list(source.topics))
+    if source.bounded:
+        builder.set_bounded_stop_cursor(StopCursor.latest())
+    return env.from_source(builder.build(), WatermarkStrategy.no_watermarks(), "pulsar-source").uid("source")
+
+
+def _watermarks(config: JobConfig) -> WatermarkStrategy:
+    watermark = config.watermark
+    strategy = WatermarkStrategy.for_bounded_out_of_orderness(Duration.of_millis(watermark.max_out_of_orderness_ms))
+    if watermark.idle_timeout_ms:
+        strategy = strategy.with_idleness(Duration.of_millis(watermark.idle_timeout_ms))
+    return strategy.with_timestamp_assigner(_EventTime())
+
+
+def _sink_changes(changes: DataStream, config: JobConfig) -> None:
+    sink = config.sink
+    target = _pulsar_sink(sink, sink.topic) if isinstance(sink, PulsarSinkConfig) else _file_sink(sink.changes)
+    # chained to the keyed operator at its parallelism: keeps each key's records in order
+    changes.sink_to(target).uid("sink").name("sink")
+
+
+def _sink_dead_letters(dead_letters: DataStream, config: JobConfig) -> None:
+    sink = config.sink
+    if isinstance(sink, PulsarSinkConfig):
+        target = _pulsar_sink(sink, sink.dead_letter_topic)
+    else:
+        target = _file_sink(sink.dead_letters)
+    dead_letters.sink_to(target).uid("dead-letter-sink").name("dead-letter-sink").set_parallelism(1)
+
+
+def _pulsar_sink(sink: PulsarSinkConfig, topic: str) -> PulsarSink:
+    exactly_once = sink.delivery == "exactly-once"
+    builder = (PulsarSink.builder()
+               .set_service_url(sink.service_url)
+               .set_topics(topic)
+               .set_serialization_schema(SimpleStringSchema())
+               .set_topic_routing_mode(TopicRoutingMode.ROUND_ROBIN)
+               .set_delivery_guarantee(DeliveryGuarantee.EXACTLY_ONCE if exactly_once
+                                       else DeliveryGuarantee.AT_LEAST_ONCE))
+    if exactly_once:
+        builder.set_config("pulsar.sink.transactionTimeout", TRANSACTION_TIMEOUT_MS)
+    return builder.build()
+
+
+def _file_sink(folder: Path) -> FileSink:
+    return (FileSink.for_row_format(str(folder), Encoder.simple_string_encoder())
+            .with_bucket_assigner(BucketAssigner.base_path_bucket_assigner())
+            .with_output_file_config(OutputFileConfig.builder().with_part_suffix(".jsonl").build())
+            .build())
+
+
+def run(spec_text: str, config: JobConfig, options: RunOptions):
+    """Build and execute the job; blocks until a bounded job ends. Returns the JobExecutionResult."""
+    env = create_environment(config, options)
+    build_graph(env, spec_text, config)
+    return env.execute("timeline")

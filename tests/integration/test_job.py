@@ -1,0 +1,115 @@
+"""The Flink job end to end: file and Pulsar sources and sinks, dead letters."""
+from __future__ import annotations
+
+import glob
+import random
+from collections import Counter
+from pathlib import Path
+
+import orjson
+import pytest
+from consume import read_topic
+from publish import publish
+
+from dsl.plan import compile_plan
+from dsl.spec import load_spec_file
+from jobs.generate import generate_sessions
+from operators import batch, reference
+from operators.decode import decode_event
+from operators.engine import Engine
+
+from .conftest import CIRR, read_messages, start_timeline_run, stop_job, timeline_run
+
+pytestmark = pytest.mark.flink
+SPEC = load_spec_file(CIRR)
+BOUND_MS = 2000  # examples/cirr.yaml's watermark.max_out_of_orderness
+ORDER = lambda record: (record["key"], record["timeline"], record["time"])  # noqa: E731
+
+
+def arrivals(sessions: int, seed: int) -> list[dict]:
+    """Generated sessions arriving out of order within the watermark bound, with equal-time events."""
+    events = list(generate_sessions(sessions, seed, span_ms=600_000, disorder_ms=BOUND_MS - 500))
+    rng = random.Random(seed)
+    for event in rng.sample(events, len(events) // 10):  # a same-time twin right after the event
+        events.insert(events.index(event) + 1, {**event, "heartbeat": True})
+    assert any(count > 1 for count in Counter((e["sessionId"], e["ts"]) for e in events).values())
+    assert any(a["ts"] > b["ts"] for a, b in zip(events, events[1:]))
+    return events
+
+
+def expected_records(events: list[dict]) -> list[dict]:
+    """What ``timeline eval`` prints, checked against the reference evaluator."""
+    records = batch.evaluate(Engine(compile_plan(SPEC)), [decode_event(orjson.dumps(e), SPEC.key, SPEC.time)
+                                                          for e in events])
+    assert records == reference.evaluate(SPEC, events)
+    return records
+
+
+def test_file_source_and_sink_match_the_batch_evaluation(tmp_path: Path):
+    events = arrivals(60, seed=11)
+    (tmp_path / "events.jsonl").write_bytes(b"".join(orjson.dumps(event) + b"\n" for event in events))
+
+    timeline_run("--source", "file:events.jsonl", "--sink", "file:out", "--parallelism", "2", cwd=tmp_path)
+
+    written = [orjson.loads(line) for path in glob.glob(str(tmp_path / "out" / "changes" / "*.jsonl"))
+               for line in Path(path).read_bytes().splitlines()]
+    assert sorted(written, key=ORDER) == expected_records(events)
+    assert not glob.glob(str(tmp_path / "out" / "dead-letters" / "*.jsonl"))
+
+
+def pulsar_settings(url: str) -> list[str]:
+    return ["--set", f"source.pulsar.service_url={url}", "--set", f"sink.pulsar.service_url={url}"]
+
+
+@pytest.mark.pulsar
+def test_pulsar_bounded_exactly_once_matches_the_reference_in_per_key_order(pulsar_url, topic, tmp_path):
+    events = arrivals(80, seed=12)
+    publish(pulsar_url, topic("in"), (orjson.dumps(event) for event in events))
+
+    timeline_run("--source", f"pulsar:{topic('in')}", "--sink", f"pulsar:{topic('out')}",
+                 "--set", "source.pulsar.bounded=true", "--set", "sink.pulsar.delivery=exactly-once",
+                 "--parallelism", "2", *pulsar_settings(pulsar_url), cwd=tmp_path)
+
+    records = [orjson.loads(message) for message in read_topic(pulsar_url, topic("out"), idle_seconds=3)]
+    assert sorted(records, key=ORDER) == expected_records(events)
+    last_time: dict[str, int] = {}
+    for record in records:  # in topic order
+        assert record["time"] >= last_time.get(record["key"], record["time"]), record
+        last_time[record["key"]] = record["time"]
+    assert read_topic(pulsar_url, topic("out") + "-dead-letters", idle_seconds=1) == []
+
+
+@pytest.mark.pulsar
+def test_bad_and_late_events_go_to_the_dead_letter_topic(pulsar_url, topic, tmp_path):
+    good = arrivals(20, seed=13)
+    bad = {
+        b'{"sessionId": "b1", "ts": ': "malformed JSON",
+        b'[1, 2, 3]': "not a JSON object: list",
+        b'{"ts": 1767225600000, "playerStateChange": "play"}': "missing key field 'sessionId'",
+        b'{"sessionId": "b2", "ts": "soon"}': "time field 'ts' is not ISO-8601: 'soon'",
+    }
+    # all sessions end (30 min timeout) once the watermark passes this event of another key
+    flush = {"sessionId": "zz-flush", "ts": max(e["ts"] for e in good) + 7_200_000}
+    messages = [orjson.dumps(event) for event in good]
+    for position, payload in zip((3, 50, 100, len(messages)), bad):
+        messages.insert(position, payload)
+    publish(pulsar_url, topic("in"), iter([*messages, orjson.dumps(flush)]))
+    expected = expected_records(good)
+
+    job = start_timeline_run("--source", f"pulsar:{topic('in')}", "--sink", f"pulsar:{topic('out')}",
+                             *pulsar_settings(pulsar_url), cwd=tmp_path)
+    try:
+        records = [orjson.loads(m) for m in read_messages(pulsar_url, topic("out"), len(expected))]
+        # every good record is out, so the watermark is past this event: it is late
+        late = orjson.dumps({**good[0], "playerStateChange": "late"})
+        publish(pulsar_url, topic("in"), iter([late]))
+        letters = [orjson.loads(m) for m in read_messages(pulsar_url, topic("out") + "-dead-letters", len(bad) + 1)]
+    finally:
+        stop_job(job)
+
+    assert sorted((r for r in records if r["key"] != "zz-flush"), key=ORDER) == expected
+    by_payload = {letter["payload"].encode(): letter["reason"] for letter in letters}
+    assert by_payload.keys() == {*bad, late}
+    for payload, reason in bad.items():
+        assert by_payload[payload].startswith(reason)
+    assert by_payload[late] == "late"
