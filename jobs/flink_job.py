@@ -16,8 +16,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--execution-mode", choices=("thread", "process"), default="thread")
     args = parser.parse_args(argv)
     text = args.spec.read_text(encoding="utf-8")
-    run(text, job_config(load_spec(text, filename=str(args.spec))), RunOptions(parallelism=None, execution_mode=args.execution_mode,
-                                           resume_from=args.resume_from, local=False))
+    config = job_config(load_spec(text, filename=str(args.spec)))
+    options = RunOptions(parallelism=None, execution_mode=args.execution_mode,
+                         resume_from=args.resume_from, local=False)
+    run(text, config, options)
 
 
 if __name__ == "__main__":
