@@ -15,8 +15,11 @@ import os
 import site
 import subprocess
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+
+warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)  # apache-beam, under PyFlink
 
 from pyflink.common import Configuration, Duration, Encoder, Types, WatermarkStrategy
 from pyflink.common.serialization import SimpleStringSchema
@@ -57,6 +60,8 @@ def flink_configuration(config: JobConfig, options: RunOptions) -> Configuration
         "restart-strategy.type": "fixed-delay",  # the default with checkpointing retries forever
         "restart-strategy.fixed-delay.attempts": "3",
         "restart-strategy.fixed-delay.delay": "2 s",
+        # the Pulsar client's I/O threads still log after a finished job's class loader closes
+        "classloader.check-leaked-classloader": "false",
     }
     if options.resume_from:
         settings["execution.savepoint.path"] = options.resume_from
