@@ -21,7 +21,6 @@ DEFAULT_SERVICE_URL = "pulsar://127.0.0.1:6650"
 DEFAULT_SOURCE = {"file": {"path": "events.jsonl"}}
 DEFAULT_SINK = {"file": {"path": "out"}}
 _SECTIONS = ("source", "sink", "watermark", "checkpoint")
-TRANSACTION_TIMEOUT_MS = 3 * 60 * 60 * 1000  # exactly-once sink; must exceed the checkpoint interval
 
 
 @dataclass(frozen=True)
@@ -44,16 +43,22 @@ class PulsarSinkConfig:
     service_url: str
     topic: str
     dead_letter_topic: str
+    aggregate_topic: str
     delivery: str  # "at-least-once" or "exactly-once"
+    transaction_timeout_ms: int  # exactly-once: a transaction left open by a crash blocks readers this long
 
 
 @dataclass(frozen=True)
 class FileSinkConfig:
-    path: Path  # change records go to path/changes/, dead letters to path/dead-letters/
+    path: Path  # records go to path/changes/, path/aggregates/ and path/dead-letters/
 
     @property
     def changes(self) -> Path:
         return self.path / "changes"
+
+    @property
+    def aggregates(self) -> Path:
+        return self.path / "aggregates"
 
     @property
     def dead_letters(self) -> Path:
@@ -92,8 +97,8 @@ def job_config(spec: Spec, base_dir: Path | None = None) -> JobConfig:
         checkpoint=_checkpoint(_Section("checkpoint", spec.checkpoint), spec.name, base),
     )
     exactly_once = isinstance(config.sink, PulsarSinkConfig) and config.sink.delivery == "exactly-once"
-    if exactly_once and config.checkpoint.interval_ms >= TRANSACTION_TIMEOUT_MS:
-        raise SpecError("'checkpoint.interval' must be shorter than the exactly-once transaction timeout (3h)")
+    if exactly_once and config.checkpoint.interval_ms >= config.sink.transaction_timeout_ms:
+        raise SpecError("'checkpoint.interval' must be shorter than 'sink.pulsar.transaction_timeout'")
     return config
 
 
@@ -191,13 +196,16 @@ def _sink(section: _Section, base: Path) -> PulsarSinkConfig | FileSinkConfig:
     if kind == "file":
         values.only("path")
         return FileSinkConfig(values.path_value("path", base))
-    values.only("service_url", "topic", "dead_letter_topic", "delivery")
+    values.only("service_url", "topic", "dead_letter_topic", "aggregate_topic", "delivery",
+                "transaction_timeout")
     topic = values.string("topic")
     return PulsarSinkConfig(
         service_url=values.string("service_url", DEFAULT_SERVICE_URL),
         topic=topic,
         dead_letter_topic=values.string("dead_letter_topic", f"{topic}-dead-letters"),
+        aggregate_topic=values.string("aggregate_topic", f"{topic}-aggregates"),
         delivery=values.choice("delivery", "at-least-once", "exactly-once"),
+        transaction_timeout_ms=values.duration("transaction_timeout", "3h"),
     )
 
 

@@ -4,7 +4,9 @@
                  \\ bad events                        \\ late events
                   +------------------ union ----------+-> dead-letter sink
 
-The sink follows the keyed operator directly (forward, same parallelism):
+    timelines -> contributions -> key_by(aggregate, group) -> aggregates -> aggregate sink
+
+Each sink follows its keyed operator directly (forward, same parallelism):
 the PyFlink Pulsar sink cannot set message keys, so per-key order in the
 output topic holds only because every key's records leave through the one
 sink subtask (one producer) that computed them.
@@ -32,7 +34,8 @@ from pyflink.datastream.connectors.pulsar import (
     PulsarSink, PulsarSource, StartCursor, StopCursor, TopicRoutingMode)
 
 from dsl.spec import load_spec
-from jobs.config import TRANSACTION_TIMEOUT_MS, FileSinkConfig, FileSourceConfig, JobConfig, PulsarSinkConfig
+from jobs.config import FileSinkConfig, FileSourceConfig, JobConfig, PulsarSinkConfig
+from operators.flink_aggregate import AGGREGATE_KEY, CONTRIBUTIONS, CombineFunction, aggregate_key
 from operators.flink_decode import DEAD_LETTERS, DECODED, DecodeFunction
 from operators.flink_operator import TimelineFunction
 
@@ -118,6 +121,12 @@ def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConf
                .key_by(lambda event: event[0], key_type=Types.STRING())
                .process(TimelineFunction(spec_text), output_type=Types.STRING()).uid("timelines").name("timelines"))
     _sink_changes(changes, config)
+    if spec.aggregates:
+        aggregates = (changes.get_side_output(CONTRIBUTIONS)
+                      .key_by(aggregate_key, key_type=AGGREGATE_KEY)
+                      .process(CombineFunction(spec_text), output_type=Types.STRING())
+                      .uid("aggregates").name("aggregates"))
+        _sink_aggregates(aggregates, config)
     dead_letters = decoded.get_side_output(DEAD_LETTERS).union(changes.get_side_output(DEAD_LETTERS))
     _sink_dead_letters(dead_letters, config)
 
@@ -156,6 +165,16 @@ def _sink_changes(changes: DataStream, config: JobConfig) -> None:
     changes.sink_to(target).uid("sink").name("sink")
 
 
+def _sink_aggregates(aggregates: DataStream, config: JobConfig) -> None:
+    sink = config.sink
+    if isinstance(sink, PulsarSinkConfig):
+        target = _pulsar_sink(sink, sink.aggregate_topic)
+    else:
+        target = _file_sink(sink.aggregates)
+    # chained to the aggregate operator: keeps each (aggregate, group)'s records in time order
+    aggregates.sink_to(target).uid("aggregate-sink").name("aggregate-sink")
+
+
 def _sink_dead_letters(dead_letters: DataStream, config: JobConfig) -> None:
     sink = config.sink
     if isinstance(sink, PulsarSinkConfig):
@@ -175,7 +194,7 @@ def _pulsar_sink(sink: PulsarSinkConfig, topic: str) -> PulsarSink:
                .set_delivery_guarantee(DeliveryGuarantee.EXACTLY_ONCE if exactly_once
                                        else DeliveryGuarantee.AT_LEAST_ONCE))
     if exactly_once:
-        builder.set_config("pulsar.sink.transactionTimeout", TRANSACTION_TIMEOUT_MS)
+        builder.set_config("pulsar.sink.transactionTimeoutMillis", sink.transaction_timeout_ms)
     return builder.build()
 
 

@@ -27,16 +27,13 @@ class AggregateCombiner:
 
     def add(self, contribution: Contribution) -> None:
         name, time, values, value = contribution
-        group = dict(zip(self.columns[name], values))
+        group = self.group(name, values)
         slot = name, orjson.dumps(group), time
-        fold = self.folds.get(slot)
-        if fold is None:
-            self.folds[slot] = [group, 1, value, value, value]
-        else:
-            fold[1] += 1
-            fold[2] += value
-            fold[3] = min(fold[3], value)
-            fold[4] = max(fold[4], value)
+        self.folds[slot] = folded(self.folds.get(slot), group, value)
+
+    def group(self, name: str, values: Iterable[Any]) -> dict[str, Any]:
+        """The group of aggregate ``name`` with ``values``, by column in ``group_by`` order."""
+        return dict(zip(self.columns[name], values))
 
     def take(self, key: str, outputs: Iterable[Change | Contribution]) -> list[dict[str, Any]]:
         """Add the contributions among one key's engine ``outputs``; the change records of the rest."""
@@ -64,6 +61,17 @@ class AggregateCombiner:
         return {"metric": name, "group": group, "time": time} | {
             metric: metrics[metric] for metric in self.reported[name]
         }
+
+
+def folded(fold: _Fold | None, group: dict[str, Any], value: int) -> _Fold:
+    """``fold`` with one more key's ``value`` added; a new fold of ``group`` when ``fold`` is None."""
+    if fold is None:
+        return [group, 1, value, value, value]
+    fold[1] += 1
+    fold[2] += value
+    fold[3] = min(fold[3], value)
+    fold[4] = max(fold[4], value)
+    return fold
 
 
 def record_order(record: dict[str, Any]) -> tuple[str, bytes, int]:

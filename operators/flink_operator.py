@@ -3,8 +3,10 @@
 Input elements are ``(key, time, payload)`` tuples with the raw JSON payload.
 Each key has one state value: ``(pending timer, KeyState.to_bytes())``. A key has at most one pending timer, at
 ``next_timer``; when it fires, every change up to the current watermark is
-emitted as a JSON string, so emitted records are final. Late events (at or
-below the watermark) go to the dead-letter side output with reason ``late``.
+emitted as a JSON string, so emitted records are final, and every aggregate
+contribution up to it goes to the :data:`CONTRIBUTIONS` side output. Late
+events (at or below the watermark) go to the dead-letter side output with
+reason ``late``.
 """
 from __future__ import annotations
 
@@ -17,8 +19,10 @@ from dsl.plan import compile_plan
 from dsl.spec import load_spec
 from operators.decode import dead_letter
 from operators.engine import Engine, to_record
+from operators.flink_aggregate import CONTRIBUTIONS, contribution_element
 from operators.flink_decode import DEAD_LETTERS
 from operators.keyed import KeyedTimelines, KeyState
+from operators.ticks import Contribution
 
 
 class TimelineFunction(KeyedProcessFunction):
@@ -47,8 +51,11 @@ class TimelineFunction(KeyedProcessFunction):
         timers = ctx.timer_service()
         timer, key_state = self._load()
         key = ctx.get_current_key()
-        for change in self.keyed.on_watermark(key_state, timers.current_watermark()):
-            yield orjson.dumps(to_record(key, change)).decode()
+        for output in self.keyed.on_watermark(key_state, timers.current_watermark()):
+            if type(output) is Contribution:
+                yield CONTRIBUTIONS, contribution_element(output)
+            else:
+                yield orjson.dumps(to_record(key, output)).decode()
         if timer == timestamp:
             timer = None  # it just fired
         if self.keyed.is_empty(key_state):

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from operators.engine import Change, Engine
+from operators.engine import Engine
 from operators.reorder import ReorderBuffer
 
 
@@ -48,9 +48,9 @@ class KeyedTimelines:
         buffer.watermark = max(buffer.watermark, watermark)
         return buffer.add(time, fields)
 
-    def on_watermark(self, key_state: KeyState, watermark: int) -> list[Change]:
-        """Apply the events the watermark has passed and emit every change up to it."""
-        changes: list[Change] = []
+    def on_watermark(self, key_state: KeyState, watermark: int) -> list:
+        """Apply the events the watermark has passed; every change (and contribution) up to it."""
+        changes: list = []
         state = key_state.engine_state
         for time, events in key_state.buffer.release(watermark):
             self.engine.process(state, time, events, changes)

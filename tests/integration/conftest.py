@@ -1,15 +1,18 @@
 """One Pulsar broker for the whole session, and helpers to run the job and use topics."""
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
 import subprocess
 import sys
 import uuid
+from contextlib import closing
 from pathlib import Path
 from typing import Iterator
 
+import orjson
 import pulsar
 import pytest
 
@@ -18,6 +21,7 @@ CIRR = ROOT / "examples" / "cirr.yaml"
 TIMELINE = Path(sys.executable).with_name("timeline")
 sys.path.insert(0, str(ROOT / "scripts"))
 JOB_TIMEOUT_S = 300  # an upper bound for a stuck job, not an expectation
+FLUSH_KEY = "zz-flush"
 
 
 def _free_port() -> int:
@@ -57,9 +61,9 @@ def topic(request) -> callable:
     return lambda name: f"persistent://public/default/{request.node.name}-{name}-{run}"
 
 
-def timeline_run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """``timeline run`` on the CIRR spec with a 1 s checkpoint interval; fails the test if the job fails."""
-    done = subprocess.run([str(TIMELINE), "run", str(CIRR), "--set", "checkpoint.interval=1s", *args],
+def timeline_run(*args: str, cwd: Path, spec: Path = CIRR) -> subprocess.CompletedProcess:
+    """``timeline run`` on ``spec`` with a 1 s checkpoint interval; fails the test if the job fails."""
+    done = subprocess.run([str(TIMELINE), "run", str(spec), "--set", "checkpoint.interval=1s", *args],
                           cwd=cwd, capture_output=True, text=True, timeout=JOB_TIMEOUT_S)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
     return done
@@ -71,23 +75,52 @@ def start_timeline_run(*args: str, cwd: Path) -> subprocess.Popen:
                             cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
-def stop_job(job: subprocess.Popen) -> None:
-    """Stop a background job: its client and the local Flink JVM it started."""
-    os.killpg(job.pid, signal.SIGTERM)
+def stop_job(job: subprocess.Popen, how: signal.Signals = signal.SIGTERM) -> None:
+    """Stop a background job: its client and the local Flink JVM it started (SIGKILL: no clean shutdown)."""
+    os.killpg(job.pid, how)
     job.wait(timeout=60)
+
+
+def flush_event(events: list[dict]) -> dict:
+    """An event of key FLUSH_KEY so late that the watermark passes every session end of ``events`` (30 min timeout)."""
+    return {"sessionId": FLUSH_KEY, "ts": max(event["ts"] for event in events) + 7_200_000}
+
+
+def topic_messages(url: str, topic: str, timeout_s: float = JOB_TIMEOUT_S) -> Iterator[bytes]:
+    """The messages of ``topic`` from the start, as they arrive; fails if none arrives within the bound.
+
+    Close it (``contextlib.closing``) when done early: that closes the client.
+    """
+    client = pulsar.Client(url, logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Warn))
+    try:
+        reader = client.create_reader(topic, pulsar.MessageId.earliest)
+        for count in itertools.count():
+            try:
+                yield reader.read_next(timeout_millis=int(timeout_s * 1000)).data()
+            except pulsar.Timeout:
+                pytest.fail(f"{topic}: nothing arrived within {timeout_s}s after {count} messages")
+    finally:
+        client.close()
 
 
 def read_messages(url: str, topic: str, count: int, timeout_s: float = JOB_TIMEOUT_S) -> list[bytes]:
     """The first ``count`` messages of ``topic``; fails if they do not all arrive within the bound."""
-    client = pulsar.Client(url, logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Warn))
-    try:
-        reader = client.create_reader(topic, pulsar.MessageId.earliest)
-        messages = []
-        while len(messages) < count:
-            try:
-                messages.append(reader.read_next(timeout_millis=int(timeout_s * 1000)).data())
-            except pulsar.Timeout:
-                pytest.fail(f"{topic}: {len(messages)} of {count} messages arrived")
-        return messages
-    finally:
-        client.close()
+    with closing(topic_messages(url, topic, timeout_s)) as messages:
+        return list(itertools.islice(messages, count))
+
+
+def canonical(record: dict) -> bytes:
+    """A record's identity: its JSON with sorted keys."""
+    return orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
+
+
+def read_until_complete(url: str, topic: str, expected: list[dict]) -> list[dict]:
+    """The records of ``topic`` from the start until every record of ``expected`` has arrived."""
+    missing = {canonical(record) for record in expected}
+    records = []
+    with closing(topic_messages(url, topic)) as messages:
+        for message in messages:
+            records.append(orjson.loads(message))
+            missing.discard(canonical(records[-1]))
+            if not missing:
+                return records

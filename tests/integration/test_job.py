@@ -18,7 +18,7 @@ from operators import batch, reference
 from operators.decode import decode_event
 from operators.engine import Engine
 
-from .conftest import CIRR, read_messages, start_timeline_run, stop_job, timeline_run
+from .conftest import CIRR, FLUSH_KEY, flush_event, read_messages, start_timeline_run, stop_job, timeline_run
 
 pytestmark = pytest.mark.flink
 SPEC = load_spec_file(CIRR)
@@ -88,12 +88,10 @@ def test_bad_and_late_events_go_to_the_dead_letter_topic(pulsar_url, topic, tmp_
         b'{"ts": 1767225600000, "playerStateChange": "play"}': "missing key field 'sessionId'",
         b'{"sessionId": "b2", "ts": "soon"}': "time field 'ts' is not ISO-8601: 'soon'",
     }
-    # all sessions end (30 min timeout) once the watermark passes this event of another key
-    flush = {"sessionId": "zz-flush", "ts": max(e["ts"] for e in good) + 7_200_000}
     messages = [orjson.dumps(event) for event in good]
     for position, payload in zip((3, 50, 100, len(messages)), bad):
         messages.insert(position, payload)
-    publish(pulsar_url, topic("in"), iter([*messages, orjson.dumps(flush)]))
+    publish(pulsar_url, topic("in"), iter([*messages, orjson.dumps(flush_event(good))]))
     expected = expected_records(good)
 
     job = start_timeline_run("--source", f"pulsar:{topic('in')}", "--sink", f"pulsar:{topic('out')}",
@@ -107,7 +105,7 @@ def test_bad_and_late_events_go_to_the_dead_letter_topic(pulsar_url, topic, tmp_
     finally:
         stop_job(job)
 
-    assert sorted((r for r in records if r["key"] != "zz-flush"), key=ORDER) == expected
+    assert sorted((r for r in records if r["key"] != FLUSH_KEY), key=ORDER) == expected
     by_payload = {letter["payload"].encode(): letter["reason"] for letter in letters}
     assert by_payload.keys() == {*bad, late}
     for payload, reason in bad.items():
