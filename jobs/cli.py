@@ -80,12 +80,17 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 
 def cmd_plot(args: argparse.Namespace) -> None:
-    from jobs.plot import plot_key  # matplotlib is slow to import; only this command needs it
+    # matplotlib is slow to import; only this command needs it
+    from jobs.plot import plot_key
+    from jobs.plot_metric import plot_metric
 
     spec = load_spec_file(args.spec)
-    names = list(spec.timelines) if args.all else args.timeline
+    events = read_events(args.events, spec, False)
     try:
-        plot_key(spec, read_events(args.events, spec, False), args.key, args.out, names)
+        if args.metric:
+            plot_metric(spec, list(events), args.metric, args.out)
+        else:
+            plot_key(spec, events, args.key, args.out, list(spec.timelines) if args.all else args.timeline)
     except ValueError as error:
         raise SystemExit(str(error)) from None
     print(f"wrote {args.out}")
@@ -124,10 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.set_defaults(run=cmd_explain)
 
-    plot = commands.add_parser("plot", help="draw one key's timelines (PNG or SVG)")
+    plot = commands.add_parser("plot", help="draw one key's timelines, or an aggregate (PNG or SVG)")
     plot.add_argument("spec", type=Path)
     plot.add_argument("events", type=Path)
-    plot.add_argument("--key", required=True)
+    what = plot.add_mutually_exclusive_group(required=True)
+    what.add_argument("--key", help="draw this key's timelines")
+    what.add_argument("--metric", help="draw this aggregate per group over time")
     plot.add_argument("--out", type=Path, default=Path("timeline.png"), help="a .png or .svg file")
     plot.add_argument("--timeline", action="append", help="a timeline to draw (repeatable; default: the outputs)")
     plot.add_argument("--all", action="store_true", help="draw every named timeline")
