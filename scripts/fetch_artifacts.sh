@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Download the JVM artifacts the project needs into the cache (only if missing):
+#   scripts/fetch_artifacts.sh [jars]     (jars: only (a), as the Docker image build does)
 #   $CACHE/jars/      Flink Pulsar connector + its runtime deps (pulsar-client-all), for pipeline.jars
 #   $CACHE/pulsar/    Apache Pulsar binary distribution (standalone broker), unpacked
 # Everything comes from Maven Central. Prints `export ...` lines usable with eval.
@@ -44,7 +45,7 @@ fi
 
 # --- (b) Pulsar binary distribution ------------------------------------------------------
 PULSAR_HOME="$CACHE/pulsar/apache-pulsar-$PULSAR_VERSION"
-if [[ ! -x "$PULSAR_HOME/bin/pulsar" ]]; then
+if [[ "${1:-}" != jars && ! -x "$PULSAR_HOME/bin/pulsar" ]]; then
   tgz="$CACHE/pulsar/pulsar-server-distribution-$PULSAR_VERSION-bin.tar.gz"
   mkdir -p "$CACHE/pulsar"
   if [[ ! -f "$tgz" ]]; then
