@@ -112,11 +112,11 @@ class _EventTime(TimestampAssigner):
 def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
     """Add the job of the spec written as ``spec_text`` to ``env``."""
     spec = load_spec(spec_text)
-    raw = _source(env, config).set_parallelism(1)
+    raw = source_stream(env, config).set_parallelism(1)
     decoded = raw.process(DecodeFunction(spec.key, spec.time), output_type=DECODED) \
         .uid("decode").name("decode").set_parallelism(1)
     changes = (decoded
-               .assign_timestamps_and_watermarks(_watermarks(config)).uid("watermarks").name("watermarks")
+               .assign_timestamps_and_watermarks(watermark_strategy(config)).uid("watermarks").name("watermarks")
                .set_parallelism(1)
                .key_by(lambda event: event[0], key_type=Types.STRING())
                .process(TimelineFunction(spec_text), output_type=Types.STRING()).uid("timelines").name("timelines"))
@@ -131,7 +131,7 @@ def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConf
     _sink_dead_letters(dead_letters, config)
 
 
-def _source(env: StreamExecutionEnvironment, config: JobConfig) -> DataStream:
+def source_stream(env: StreamExecutionEnvironment, config: JobConfig) -> DataStream:
     source = config.source
     if isinstance(source, FileSourceConfig):
         files = FileSource.for_record_stream_format(StreamFormat.text_line_format(), str(source.path)).build()
@@ -150,7 +150,7 @@ def _source(env: StreamExecutionEnvironment, config: JobConfig) -> DataStream:
     return env.from_source(builder.build(), WatermarkStrategy.no_watermarks(), "pulsar-source").uid("source")
 
 
-def _watermarks(config: JobConfig) -> WatermarkStrategy:
+def watermark_strategy(config: JobConfig) -> WatermarkStrategy:
     watermark = config.watermark
     strategy = WatermarkStrategy.for_bounded_out_of_orderness(Duration.of_millis(watermark.max_out_of_orderness_ms))
     if watermark.idle_timeout_ms:
@@ -160,7 +160,7 @@ def _watermarks(config: JobConfig) -> WatermarkStrategy:
 
 def _sink_changes(changes: DataStream, config: JobConfig) -> None:
     sink = config.sink
-    target = _pulsar_sink(sink, sink.topic) if isinstance(sink, PulsarSinkConfig) else _file_sink(sink.changes)
+    target = _pulsar_sink(sink, sink.topic) if isinstance(sink, PulsarSinkConfig) else file_sink(sink.changes)
     # chained to the keyed operator at its parallelism: keeps each key's records in order
     changes.sink_to(target).uid("sink").name("sink")
 
@@ -170,7 +170,7 @@ def _sink_aggregates(aggregates: DataStream, config: JobConfig) -> None:
     if isinstance(sink, PulsarSinkConfig):
         target = _pulsar_sink(sink, sink.aggregate_topic)
     else:
-        target = _file_sink(sink.aggregates)
+        target = file_sink(sink.aggregates)
     # chained to the aggregate operator: keeps each (aggregate, group)'s records in time order
     aggregates.sink_to(target).uid("aggregate-sink").name("aggregate-sink")
 
@@ -180,7 +180,7 @@ def _sink_dead_letters(dead_letters: DataStream, config: JobConfig) -> None:
     if isinstance(sink, PulsarSinkConfig):
         target = _pulsar_sink(sink, sink.dead_letter_topic)
     else:
-        target = _file_sink(sink.dead_letters)
+        target = file_sink(sink.dead_letters)
     dead_letters.sink_to(target).uid("dead-letter-sink").name("dead-letter-sink").set_parallelism(1)
 
 
@@ -198,7 +198,7 @@ def _pulsar_sink(sink: PulsarSinkConfig, topic: str) -> PulsarSink:
     return builder.build()
 
 
-def _file_sink(folder: Path) -> FileSink:
+def file_sink(folder: Path) -> FileSink:
     return (FileSink.for_row_format(str(folder), Encoder.simple_string_encoder())
             .with_bucket_assigner(BucketAssigner.base_path_bucket_assigner())
             .with_output_file_config(OutputFileConfig.builder().with_part_suffix(".jsonl").build())

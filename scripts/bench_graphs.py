@@ -1,0 +1,60 @@
+"""The jobs that the job benchmark runs, each from the same file source to the same file sink.
+
+- ``java``: the source straight into the sink, no Python operator at all.
+- ``python``: decode, watermarks, ``key_by`` and an identity keyed Python operator.
+- ``timeline``: the job of ``jobs/pipeline.py``.
+- ``naive``: decode, watermarks and one keyed operator per plan node (:mod:`operators.naive`).
+"""
+from __future__ import annotations
+
+from pyflink.common import Types
+from pyflink.datastream import DataStream, KeyedProcessFunction, RuntimeContext, StreamExecutionEnvironment
+from pyflink.datastream.state import ValueStateDescriptor
+
+from dsl.plan import compile_plan
+from dsl.spec import load_spec
+from jobs.config import JobConfig
+from jobs.pipeline import build_graph, file_sink, source_stream, watermark_strategy
+from operators.flink_decode import DECODED, DecodeFunction
+from operators.naive import build_naive_graph
+
+
+class IdentityFunction(KeyedProcessFunction):
+    """Keeps one small value per key (its event count) and emits each event's payload."""
+
+    def __init__(self):
+        self.count = None
+
+    def open(self, runtime_context: RuntimeContext) -> None:
+        self.count = runtime_context.get_state(ValueStateDescriptor("count", Types.LONG()))
+
+    def process_element(self, value, ctx: KeyedProcessFunction.Context):
+        self.count.update((self.count.value() or 0) + 1)
+        yield value[2]
+
+
+def _events(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> DataStream:
+    """Decoded ``(key, time, payload)`` events with timestamps and watermarks, as in the job."""
+    spec = load_spec(spec_text)
+    return (source_stream(env, config)
+            .process(DecodeFunction(spec.key, spec.time), output_type=DECODED).name("decode")
+            .assign_timestamps_and_watermarks(watermark_strategy(config)).name("watermarks"))
+
+
+def java_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
+    source_stream(env, config).sink_to(file_sink(config.sink.changes)).name("sink")
+
+
+def python_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
+    (_events(env, spec_text, config)
+     .key_by(lambda event: event[0], key_type=Types.STRING())
+     .process(IdentityFunction(), output_type=Types.STRING()).name("identity")
+     .sink_to(file_sink(config.sink.changes)).name("sink"))
+
+
+def naive(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
+    records = build_naive_graph(_events(env, spec_text, config), compile_plan(load_spec(spec_text)))
+    records.sink_to(file_sink(config.sink.changes)).name("sink")
+
+
+GRAPHS = {"java": java_floor, "python": python_floor, "timeline": build_graph, "naive": naive}
