@@ -1,8 +1,9 @@
 """The incremental engine: per-key timelines updated event by event.
 
 An :class:`Engine` is compiled once from a plan and holds no per-key data; each
-key's state is a small list (see :mod:`operators.codegen`) that the caller keeps
--- in a dict, or as bytes in Flink keyed state. Work per event and per timer is
+key's state is a small list of JSON values (see :mod:`operators.codegen`) that the
+caller keeps -- in a dict, or as bytes in Flink keyed state (:class:`operators.keyed.KeyState`
+serializes it with the reorder buffer). Work per event and per timer is
 bounded by the plan's size; history is never rescanned.
 
 Change records leave the engine as ``(timeline, time, value, rate)`` tuples
@@ -14,8 +15,6 @@ tick of an active key, after everything else at that instant.
 from __future__ import annotations
 
 from typing import Any, Iterable
-
-import orjson
 
 from dsl import ast
 from dsl.plan import Plan
@@ -110,14 +109,6 @@ class Engine:
     def values_at(self, state: list, time: int) -> list:
         """Every plan node's value at ``time`` (after ``advance(state, time)``); None for predicates."""
         return self._probe(state, time)
-
-    @staticmethod
-    def snapshot(state: list) -> bytes:
-        return orjson.dumps(state)
-
-    @staticmethod
-    def restore(data: bytes) -> list:
-        return orjson.loads(data)
 
 
 def to_record(key: str, change: Change) -> dict[str, Any]:
