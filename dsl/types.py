@@ -31,6 +31,10 @@ from dsl.ast import (
 from dsl.errors import SpecError, did_you_mean
 from dsl.parser import MAX_DEPTH
 
+MAX_EXPANDED_NODES = 2_000
+"""Largest expression accepted once references are expanded (sharing makes it cheap to evaluate, but
+references that repeat each other grow exponentially)."""
+
 
 @dataclass(frozen=True)
 class CheckedTimelines:
@@ -80,7 +84,12 @@ def check_timelines(timelines: Mapping[str, Node]) -> CheckedTimelines:
     Raises SpecError naming the timeline, with ``offset`` at the offending node.
     """
     checked: dict[str, tuple[Node, Kind]] = {}
+    sizes: dict[str, int] = {}
     for name in _dependency_order(timelines):
+        sizes[name] = _expanded_size(timelines[name], sizes)
+        if sizes[name] > MAX_EXPANDED_NODES:
+            raise _error(name, timelines[name], f"expression has {sizes[name]:,} nodes once references are"
+                         f" expanded (limit {MAX_EXPANDED_NODES:,})")
         node, kind = _TimelineChecker(name, checked).check(timelines[name])
         if kind is Kind.PREDICATE:
             raise _error(name, timelines[name], f"expected a timeline, got {_a(kind)}")
@@ -146,6 +155,19 @@ def _dependency_order(timelines: Mapping[str, Node]) -> list[str]:
                 path.append(ref.name)
                 pending.append(_references(timelines[ref.name]))
     return order
+
+
+def _expanded_size(node: Node, sizes: Mapping[str, int]) -> int:
+    """How many nodes ``node`` has with every reference replaced by its (already sized) tree."""
+    total, stack = 0, [node]
+    while stack:
+        top = stack.pop()
+        if isinstance(top, Ref):
+            total += sizes[top.name]
+        else:
+            total += 1
+            stack.extend(children(top))
+    return total
 
 
 def _references(node: Node) -> Iterator[Ref]:

@@ -156,3 +156,13 @@ def test_expanded_references_too_deep():
     sources |= {f"t{i}": f"!t{i - 1}" for i in range(1, 150)}
     error = check_error(**sources)
     assert "nested too deeply once references are expanded" in error.message
+
+
+def test_references_that_double_at_every_step_are_refused_quickly():
+    # a0 has 2 nodes and a_i = a_(i-1) && a_(i-1) has 1 + 2 * size(a_(i-1)) = 3 * 2**i - 1:
+    # a9 has 1,535, a10 3,071, the first over the limit; a40 would have about 3 * 10**12
+    timelines = {"a0": parse_expression("has_existed(x == 1)")}
+    timelines |= {f"a{i}": parse_expression(f"a{i - 1} && a{i - 1}") for i in range(1, 41)}
+    with pytest.raises(SpecError, match=r"3,071 nodes once references are expanded \(limit 2,000\)") as error:
+        check_timelines(timelines)
+    assert error.value.timeline == "a10"
