@@ -47,6 +47,11 @@ class PulsarSinkConfig:
     delivery: str  # "at-least-once" or "exactly-once"
     transaction_timeout_ms: int  # exactly-once: a transaction left open by a crash blocks readers this long
 
+    def topic_of(self, output: str) -> str:
+        """The topic of one output: ``changes``, ``aggregates`` or ``dead_letters``."""
+        return {"changes": self.topic, "aggregates": self.aggregate_topic,
+                "dead_letters": self.dead_letter_topic}[output]
+
 
 @dataclass(frozen=True)
 class FileSinkConfig:

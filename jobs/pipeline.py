@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import site
-import subprocess
 import sys
 import warnings
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)  #
 from pyflink.common import Configuration, Duration, Encoder, Types, WatermarkStrategy
 from pyflink.common.serialization import SimpleStringSchema
 from pyflink.common.watermark_strategy import TimestampAssigner
-from pyflink.datastream import DataStream, StreamExecutionEnvironment
+from pyflink.datastream import DataStream, DataStreamSink, StreamExecutionEnvironment
 from pyflink.datastream.connectors.base import DeliveryGuarantee
 from pyflink.datastream.connectors.file_system import (
     BucketAssigner, FileSink, FileSource, OutputFileConfig, StreamFormat)
@@ -34,13 +33,13 @@ from pyflink.datastream.connectors.pulsar import (
     PulsarSink, PulsarSource, StartCursor, StopCursor, TopicRoutingMode)
 
 from dsl.spec import load_spec
+from jobs.artifacts import export_artifacts
 from jobs.config import FileSinkConfig, FileSourceConfig, JobConfig, PulsarSinkConfig
 from operators.flink_aggregate import AGGREGATE_KEY, CONTRIBUTIONS, CombineFunction, aggregate_key
 from operators.flink_decode import DEAD_LETTERS, DECODED, DecodeFunction
 from operators.flink_operator import TimelineFunction
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-FETCH_ARTIFACTS = PROJECT_ROOT / "scripts" / "fetch_artifacts.sh"
 
 
 @dataclass(frozen=True)
@@ -88,10 +87,7 @@ def connector_jars(config: JobConfig, fetch: bool) -> str | None:
     if not uses_pulsar:
         return None
     if "FLINK_PULSAR_JARS" not in os.environ and fetch:
-        exports = subprocess.run([str(FETCH_ARTIFACTS)], check=True, capture_output=True, text=True).stdout
-        for line in exports.splitlines():
-            name, _, value = line.removeprefix("export ").partition("=")
-            os.environ.setdefault(name, value.strip("'"))
+        export_artifacts()
     return os.environ.get("FLINK_PULSAR_JARS")
 
 
@@ -120,15 +116,17 @@ def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConf
                .set_parallelism(1)
                .key_by(lambda event: event[0], key_type=Types.STRING())
                .process(TimelineFunction(spec_text), output_type=Types.STRING()).uid("timelines").name("timelines"))
-    _sink_changes(changes, config)
+    # chained to the keyed operator at its parallelism: keeps each key's records in order
+    _sink(changes, config, "changes", "sink")
     if spec.aggregates:
         aggregates = (changes.get_side_output(CONTRIBUTIONS)
                       .key_by(aggregate_key, key_type=AGGREGATE_KEY)
                       .process(CombineFunction(spec_text), output_type=Types.STRING())
                       .uid("aggregates").name("aggregates"))
-        _sink_aggregates(aggregates, config)
+        # chained to the aggregate operator: keeps each (aggregate, group)'s records in time order
+        _sink(aggregates, config, "aggregates", "aggregate-sink")
     dead_letters = decoded.get_side_output(DEAD_LETTERS).union(changes.get_side_output(DEAD_LETTERS))
-    _sink_dead_letters(dead_letters, config)
+    _sink(dead_letters, config, "dead_letters", "dead-letter-sink").set_parallelism(1)
 
 
 def source_stream(env: StreamExecutionEnvironment, config: JobConfig) -> DataStream:
@@ -158,30 +156,14 @@ def watermark_strategy(config: JobConfig) -> WatermarkStrategy:
     return strategy.with_timestamp_assigner(_EventTime())
 
 
-def _sink_changes(changes: DataStream, config: JobConfig) -> None:
-    sink = config.sink
-    target = _pulsar_sink(sink, sink.topic) if isinstance(sink, PulsarSinkConfig) else file_sink(sink.changes)
-    # chained to the keyed operator at its parallelism: keeps each key's records in order
-    changes.sink_to(target).uid("sink").name("sink")
-
-
-def _sink_aggregates(aggregates: DataStream, config: JobConfig) -> None:
+def _sink(stream: DataStream, config: JobConfig, output: str, uid: str) -> DataStreamSink:
+    """Sink one output (``changes``, ``aggregates`` or ``dead_letters``) to its topic or folder."""
     sink = config.sink
     if isinstance(sink, PulsarSinkConfig):
-        target = _pulsar_sink(sink, sink.aggregate_topic)
+        target = _pulsar_sink(sink, sink.topic_of(output))
     else:
-        target = file_sink(sink.aggregates)
-    # chained to the aggregate operator: keeps each (aggregate, group)'s records in time order
-    aggregates.sink_to(target).uid("aggregate-sink").name("aggregate-sink")
-
-
-def _sink_dead_letters(dead_letters: DataStream, config: JobConfig) -> None:
-    sink = config.sink
-    if isinstance(sink, PulsarSinkConfig):
-        target = _pulsar_sink(sink, sink.dead_letter_topic)
-    else:
-        target = file_sink(sink.dead_letters)
-    dead_letters.sink_to(target).uid("dead-letter-sink").name("dead-letter-sink").set_parallelism(1)
+        target = file_sink(getattr(sink, output))
+    return stream.sink_to(target).uid(uid).name(uid)
 
 
 def _pulsar_sink(sink: PulsarSinkConfig, topic: str) -> PulsarSink:

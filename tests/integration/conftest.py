@@ -16,6 +16,8 @@ import orjson
 import pulsar
 import pytest
 
+from jobs.artifacts import export_artifacts
+
 ROOT = Path(__file__).resolve().parents[2]
 CIRR = ROOT / "examples" / "cirr.yaml"
 TIMELINE = Path(sys.executable).with_name("timeline")
@@ -33,11 +35,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def artifacts() -> None:
     """Connector jars and the Pulsar distribution, exported as the scripts do."""
-    exports = subprocess.run([str(ROOT / "scripts" / "fetch_artifacts.sh")],
-                             check=True, capture_output=True, text=True).stdout
-    for line in exports.splitlines():
-        name, _, value = line.removeprefix("export ").partition("=")
-        os.environ[name] = value.strip("'")
+    export_artifacts()
 
 
 @pytest.fixture(scope="session")
