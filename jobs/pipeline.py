@@ -24,19 +24,19 @@ warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)  #
 
 from pyflink.common import Configuration, Duration, Encoder, Types, WatermarkStrategy
 from pyflink.common.serialization import SimpleStringSchema
-from pyflink.common.watermark_strategy import TimestampAssigner
-from pyflink.datastream import DataStream, DataStreamSink, StreamExecutionEnvironment
+from pyflink.datastream import DataStream, DataStreamSink, KeyedStream, StreamExecutionEnvironment
 from pyflink.datastream.connectors.base import DeliveryGuarantee
 from pyflink.datastream.connectors.file_system import (
     BucketAssigner, FileSink, FileSource, OutputFileConfig, StreamFormat)
 from pyflink.datastream.connectors.pulsar import (
     PulsarSink, PulsarSource, StartCursor, StopCursor, TopicRoutingMode)
+from pyflink.java_gateway import get_gateway
 
 from dsl.spec import load_spec
 from jobs.artifacts import export_artifacts
 from jobs.config import FileSinkConfig, FileSourceConfig, JobConfig, PulsarSinkConfig
 from operators.flink_aggregate import AGGREGATE_KEY, CONTRIBUTIONS, CombineFunction, aggregate_key
-from operators.flink_decode import DEAD_LETTERS, DECODED, DecodeFunction
+from operators.flink_decode import DEAD_LETTERS, DECODED, KEYED, TIMESTAMPED, DecodeFunction
 from operators.flink_operator import TimelineFunction
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -100,22 +100,11 @@ def create_environment(config: JobConfig, options: RunOptions) -> StreamExecutio
     return env
 
 
-class _EventTime(TimestampAssigner):
-    def extract_timestamp(self, value, record_timestamp: int) -> int:
-        return value[1]
-
-
 def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
     """Add the job of the spec written as ``spec_text`` to ``env``."""
     spec = load_spec(spec_text)
-    raw = source_stream(env, config).set_parallelism(1)
-    decoded = raw.process(DecodeFunction(spec.key, spec.time), output_type=DECODED) \
-        .uid("decode").name("decode").set_parallelism(1)
-    changes = (decoded
-               .assign_timestamps_and_watermarks(watermark_strategy(config)).uid("watermarks").name("watermarks")
-               .set_parallelism(1)
-               .key_by(lambda event: event[0], key_type=Types.STRING())
-               .process(TimelineFunction(spec_text), output_type=Types.STRING()).uid("timelines").name("timelines"))
+    decoded, events = decoded_events(env, spec.key, spec.time, config)
+    changes = events.process(TimelineFunction(spec_text), output_type=Types.STRING()).uid("timelines").name("timelines")
     # chained to the keyed operator at its parallelism: keeps each key's records in order
     _sink(changes, config, "changes", "sink")
     if spec.aggregates:
@@ -127,6 +116,33 @@ def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConf
         _sink(aggregates, config, "aggregates", "aggregate-sink")
     dead_letters = decoded.get_side_output(DEAD_LETTERS).union(changes.get_side_output(DEAD_LETTERS))
     _sink(dead_letters, config, "dead_letters", "dead-letter-sink").set_parallelism(1)
+
+
+def decoded_events(env: StreamExecutionEnvironment, key_field: str, time_field: str,
+                   config: JobConfig) -> tuple[DataStream, KeyedStream]:
+    """The decode step (its side output has the dead letters) and its events, timestamped and keyed."""
+    decoded = (source_stream(env, config).set_parallelism(1)
+               .process(DecodeFunction(key_field, time_field), output_type=TIMESTAMPED)
+               .uid("decode").name("decode").set_parallelism(1))
+    return decoded, keyed_events(decoded, watermark_strategy(config))
+
+
+def keyed_events(decoded: DataStream, strategy: WatermarkStrategy) -> KeyedStream:
+    """Decode's ``(Row(key, event), time)`` elements, timestamped and keyed by Java operators alone.
+
+    The same Java classes as PyFlink's ``assign_timestamps_and_watermarks`` and
+    ``key_by`` use, without the two Python steps those add per event (one
+    extracts the timestamp, one adds the key): decode already emits both.
+    """
+    jvm = get_gateway().jvm
+    python_event_time = jvm.org.apache.flink.streaming.api.functions.python.eventtime
+    with_time = decoded._j_data_stream.assignTimestampsAndWatermarks(
+        strategy._j_watermark_strategy.withTimestampAssigner(python_event_time.CustomTimestampAssigner()))
+    with_time.uid("watermarks").name("watermarks").setParallelism(1)
+    events = with_time.map(python_event_time.RemoveTimestampMapFunction(), KEYED.get_java_type_info())
+    events.uid("key").name("key").setParallelism(1)
+    keyed = events.keyBy(jvm.KeyByKeySelector(), Types.ROW([Types.STRING()]).get_java_type_info())
+    return KeyedStream(keyed, DECODED, DataStream(events))
 
 
 def source_stream(env: StreamExecutionEnvironment, config: JobConfig) -> DataStream:
@@ -153,7 +169,7 @@ def watermark_strategy(config: JobConfig) -> WatermarkStrategy:
     strategy = WatermarkStrategy.for_bounded_out_of_orderness(Duration.of_millis(watermark.max_out_of_orderness_ms))
     if watermark.idle_timeout_ms:
         strategy = strategy.with_idleness(Duration.of_millis(watermark.idle_timeout_ms))
-    return strategy.with_timestamp_assigner(_EventTime())
+    return strategy
 
 
 def _sink(stream: DataStream, config: JobConfig, output: str, uid: str) -> DataStreamSink:

@@ -1,8 +1,15 @@
-"""The decode step of the Flink job: raw payloads to ``(key, time, payload)`` or dead letters."""
+"""The decode step of the Flink job: raw payloads to keyed, timestamped events or dead letters.
+
+Decode emits each event in the shape the Java operators after it read
+directly (see ``jobs.pipeline.keyed_events``): ``(Row(key, event), time)``
+where ``event`` is ``(key, time, payload)``. The Java timestamp assigner takes
+``time``, and the key is the first field of the row, as PyFlink's keyed
+operators expect, so no further Python step runs before ``key_by``.
+"""
 from __future__ import annotations
 
 import orjson
-from pyflink.common import Types
+from pyflink.common import Row, Types
 from pyflink.datastream import OutputTag, ProcessFunction
 
 from operators.decode import dead_letter, decode_event
@@ -10,10 +17,12 @@ from operators.events import BadEvent
 
 DEAD_LETTERS = OutputTag("dead-letters", Types.STRING())
 DECODED = Types.TUPLE([Types.STRING(), Types.LONG(), Types.STRING()])
+KEYED = Types.ROW([Types.STRING(), DECODED])
+TIMESTAMPED = Types.TUPLE([KEYED, Types.LONG()])
 
 
 class DecodeFunction(ProcessFunction):
-    """Emits ``(key, time, payload)``; bad payloads go to :data:`DEAD_LETTERS`; blank lines are skipped."""
+    """Emits ``(Row(key, (key, time, payload)), time)``; bad payloads go to :data:`DEAD_LETTERS`; blank lines are skipped."""
 
     def __init__(self, key_field: str, time_field: str):
         self.key_field = key_field
@@ -27,4 +36,4 @@ class DecodeFunction(ProcessFunction):
         except BadEvent as error:
             yield DEAD_LETTERS, orjson.dumps(dead_letter(value, error.reason)).decode()
             return
-        yield event.key, event.time, value
+        yield Row(event.key, (event.key, event.time, value)), event.time

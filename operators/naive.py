@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 from pyflink.common import Types
-from pyflink.datastream import DataStream, KeyedProcessFunction, OutputTag, RuntimeContext
+from pyflink.datastream import DataStream, KeyedProcessFunction, KeyedStream, OutputTag, RuntimeContext
 from pyflink.datastream.state import ValueStateDescriptor
 
 from dsl import ast
@@ -206,8 +206,8 @@ def _check_supported(plan: Plan, node: PlanNode) -> None:
         raise ValueError(f"the naive translation has no operator for node #{node.index} ({type(expr).__name__})")
 
 
-def build_naive_graph(events: DataStream, plan: Plan) -> DataStream:
-    """The change records of ``plan``'s outputs from decoded ``(key, time, payload)`` events with watermarks."""
+def build_naive_graph(events: KeyedStream, plan: Plan) -> DataStream:
+    """The change records of ``plan``'s outputs from decoded ``(key, time, payload)`` events, keyed, with watermarks."""
     names = {index: name for name, index in plan.outputs.items()}
     streams: dict[int, DataStream] = {}
     records: list[DataStream] = []
@@ -216,11 +216,10 @@ def build_naive_graph(events: DataStream, plan: Plan) -> DataStream:
             continue  # evaluated inside the has_existed* leaf that reads it
         _check_supported(plan, node)
         read = [streams[index] for index in dict.fromkeys(node.inputs) if index in streams]
-        source = read[0].union(*read[1:]) if read else events
+        keyed = read[0].union(*read[1:]).key_by(lambda element: element[0], key_type=Types.STRING()) if read else events
         function = NodeFunction(node, names.get(node.index), bool(plan.users(node.index)),
                                 plan.spec.session_timeout_ms)
-        streams[node.index] = (source.key_by(lambda element: element[0], key_type=Types.STRING())
-                               .process(function, output_type=MESSAGE)
+        streams[node.index] = (keyed.process(function, output_type=MESSAGE)
                                .name(f"node-{node.index}").uid(f"node-{node.index}"))
         if node.index in names:
             records.append(streams[node.index].get_side_output(RECORDS))

@@ -1,21 +1,20 @@
 """The jobs that the job benchmark runs, each from the same file source to the same file sink.
 
 - ``java``: the source straight into the sink, no Python operator at all.
-- ``python``: decode, watermarks, ``key_by`` and an identity keyed Python operator.
+- ``python``: decode, watermarks, ``key_by`` (as in the job) and an identity keyed Python operator.
 - ``timeline``: the job of ``jobs/pipeline.py``.
 - ``naive``: decode, watermarks and one keyed operator per plan node (:mod:`operators.naive`).
 """
 from __future__ import annotations
 
 from pyflink.common import Types
-from pyflink.datastream import DataStream, KeyedProcessFunction, RuntimeContext, StreamExecutionEnvironment
+from pyflink.datastream import KeyedProcessFunction, KeyedStream, RuntimeContext, StreamExecutionEnvironment
 from pyflink.datastream.state import ValueStateDescriptor
 
 from dsl.plan import compile_plan
 from dsl.spec import load_spec
 from jobs.config import JobConfig
-from jobs.pipeline import build_graph, file_sink, source_stream, watermark_strategy
-from operators.flink_decode import DECODED, DecodeFunction
+from jobs.pipeline import build_graph, decoded_events, file_sink, source_stream
 from operators.naive import build_naive_graph
 
 
@@ -33,12 +32,10 @@ class IdentityFunction(KeyedProcessFunction):
         yield value[2]
 
 
-def _events(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> DataStream:
-    """Decoded ``(key, time, payload)`` events with timestamps and watermarks, as in the job."""
+def _events(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> KeyedStream:
+    """Decoded ``(key, time, payload)`` events with timestamps and watermarks, keyed, as in the job."""
     spec = load_spec(spec_text)
-    return (source_stream(env, config)
-            .process(DecodeFunction(spec.key, spec.time), output_type=DECODED).name("decode")
-            .assign_timestamps_and_watermarks(watermark_strategy(config)).name("watermarks"))
+    return decoded_events(env, spec.key, spec.time, config)[1]
 
 
 def java_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
@@ -47,7 +44,6 @@ def java_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobConfi
 
 def python_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
     (_events(env, spec_text, config)
-     .key_by(lambda event: event[0], key_type=Types.STRING())
      .process(IdentityFunction(), output_type=Types.STRING()).name("identity")
      .sink_to(file_sink(config.sink.changes)).name("sink"))
 
