@@ -106,16 +106,16 @@ def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConf
     decoded, events = decoded_events(env, spec.key, spec.time, config)
     changes = events.process(TimelineFunction(spec_text), output_type=Types.STRING()).uid("timelines").name("timelines")
     # chained to the keyed operator at its parallelism: keeps each key's records in order
-    _sink(changes, config, "changes", "sink")
+    sink_output(changes, config, "changes", "sink")
     if spec.aggregates:
         aggregates = (changes.get_side_output(CONTRIBUTIONS)
                       .key_by(aggregate_key, key_type=AGGREGATE_KEY)
                       .process(CombineFunction(spec_text), output_type=Types.STRING())
                       .uid("aggregates").name("aggregates"))
         # chained to the aggregate operator: keeps each (aggregate, group)'s records in time order
-        _sink(aggregates, config, "aggregates", "aggregate-sink")
+        sink_output(aggregates, config, "aggregates", "aggregate-sink")
     dead_letters = decoded.get_side_output(DEAD_LETTERS).union(changes.get_side_output(DEAD_LETTERS))
-    _sink(dead_letters, config, "dead_letters", "dead-letter-sink").set_parallelism(1)
+    sink_output(dead_letters, config, "dead_letters", "dead-letter-sink").set_parallelism(1)
 
 
 def decoded_events(env: StreamExecutionEnvironment, key_field: str, time_field: str,
@@ -172,7 +172,7 @@ def watermark_strategy(config: JobConfig) -> WatermarkStrategy:
     return strategy
 
 
-def _sink(stream: DataStream, config: JobConfig, output: str, uid: str) -> DataStreamSink:
+def sink_output(stream: DataStream, config: JobConfig, output: str, uid: str) -> DataStreamSink:
     """Sink one output (``changes``, ``aggregates`` or ``dead_letters``) to its topic or folder."""
     sink = config.sink
     if isinstance(sink, PulsarSinkConfig):

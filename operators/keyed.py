@@ -38,15 +38,16 @@ class KeyedTimelines:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self.columns = engine.plan.columns
 
     def new_key(self) -> KeyState:
         return KeyState(ReorderBuffer(), self.engine.new_state())
 
     def on_event(self, key_state: KeyState, time: int, fields: dict[str, Any], watermark: int) -> bool:
-        """Buffer an event; False if it is late (at or below the watermark) and was not taken."""
+        """Buffer an event (only the fields the plan reads); False if it is late (at or below the watermark)."""
         buffer = key_state.buffer
         buffer.watermark = max(buffer.watermark, watermark)
-        return buffer.add(time, fields)
+        return buffer.add(time, {column: fields[column] for column in self.columns if column in fields})
 
     def on_watermark(self, key_state: KeyState, watermark: int) -> list:
         """Apply the events the watermark has passed; every change (and contribution) up to it."""

@@ -1,4 +1,4 @@
-"""The jobs that the job benchmark runs, each from the same file source to the same file sink.
+"""The jobs that the job benchmarks run, each from the same source to the same sink (files or Pulsar).
 
 - ``java``: the source straight into the sink, no Python operator at all.
 - ``python``: decode, watermarks, ``key_by`` (as in the job) and an identity keyed Python operator.
@@ -14,7 +14,7 @@ from pyflink.datastream.state import ValueStateDescriptor
 from dsl.plan import compile_plan
 from dsl.spec import load_spec
 from jobs.config import JobConfig
-from jobs.pipeline import build_graph, decoded_events, file_sink, source_stream
+from jobs.pipeline import build_graph, decoded_events, sink_output, source_stream
 from operators.naive import build_naive_graph
 
 
@@ -39,18 +39,17 @@ def _events(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) 
 
 
 def java_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
-    source_stream(env, config).sink_to(file_sink(config.sink.changes)).name("sink")
+    sink_output(source_stream(env, config), config, "changes", "sink")
 
 
 def python_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
-    (_events(env, spec_text, config)
-     .process(IdentityFunction(), output_type=Types.STRING()).name("identity")
-     .sink_to(file_sink(config.sink.changes)).name("sink"))
+    identity = _events(env, spec_text, config).process(IdentityFunction(), output_type=Types.STRING()).name("identity")
+    sink_output(identity, config, "changes", "sink")
 
 
 def naive(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
     records = build_naive_graph(_events(env, spec_text, config), compile_plan(load_spec(spec_text)))
-    records.sink_to(file_sink(config.sink.changes)).name("sink")
+    sink_output(records, config, "changes", "sink")
 
 
 GRAPHS = {"java": java_floor, "python": python_floor, "timeline": build_graph, "naive": naive}

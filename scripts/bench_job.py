@@ -75,13 +75,18 @@ def variant_spec(variant: Variant) -> dict:
     return spec
 
 
-def job_spec_text(variant: Variant, events: Path, out: Path) -> str:
-    """The variant's spec as YAML, reading ``events`` and writing under ``out``."""
+def job_spec_text(variant: Variant, source: dict, sink: dict, checkpoints: Path) -> str:
+    """The variant's spec as YAML with the given ``source`` and ``sink`` sections."""
     spec = variant_spec(variant)
-    spec["source"] = {"file": {"path": str(events)}}
-    spec["sink"] = {"file": {"path": str(out)}}
-    spec["checkpoint"] = {"dir": (out / "checkpoints").as_uri()}
+    spec["source"] = source
+    spec["sink"] = sink
+    spec["checkpoint"] = {"dir": checkpoints.as_uri()}
     return yaml.safe_dump(spec, sort_keys=False)
+
+
+def file_spec_text(variant: Variant, events: Path, out: Path) -> str:
+    """The variant's spec reading ``events`` and writing under ``out``."""
+    return job_spec_text(variant, {"file": {"path": str(events)}}, {"file": {"path": str(out)}}, out / "checkpoints")
 
 
 def write_events(path: Path, events: int, keys: int) -> int:
@@ -98,18 +103,18 @@ def write_events(path: Path, events: int, keys: int) -> int:
 # --- one run, in its own process ------------------------------------------------------------
 
 
-def run_child(variant: Variant, events: Path, out: Path) -> dict:
-    """Run the variant once; returns its job seconds and the change records it wrote."""
-    spec_text = job_spec_text(variant, events, out)
-    if variant.graph == "engine":
-        return {"job_s": timed(lambda: run_engine(spec_text, events), 1), "records": None}
+def run_child(variant: Variant, spec_text: str) -> dict:
+    """Run the variant once; returns its job seconds and the change records it wrote (None: not to files)."""
     config = job_config(load_spec(spec_text))
+    if variant.graph == "engine":
+        return {"job_s": timed(lambda: run_engine(spec_text, config.source.path), 1), "records": None}
     env = create_environment(config, RunOptions(execution_mode=variant.mode))
     # the Python operators of bench_graphs are pickled by reference: the workers need the module
     env.add_python_file(str(Path(__file__).with_name("bench_graphs.py")))
     GRAPHS[variant.graph](env, spec_text, config)
     result = env.execute(variant.label)
-    return {"job_s": result.get_net_runtime() / 1000, "records": len(read_records(out))}
+    changes = getattr(config.sink, "changes", None)
+    return {"job_s": result.get_net_runtime() / 1000, "records": changes and len(read_records(changes))}
 
 
 def run_engine(spec_text: str, events: Path) -> None:
@@ -122,9 +127,9 @@ def run_engine(spec_text: str, events: Path) -> None:
         batch.run_key(engine, key_events)
 
 
-def read_records(out: Path) -> list[str]:
-    """The committed change records under ``out``."""
-    return [line for part in sorted((out / "changes").rglob("part-*")) for line in part.read_text().splitlines()]
+def read_records(folder: Path) -> list[str]:
+    """The committed records of a file sink's ``folder``."""
+    return [line for part in sorted(folder.rglob("part-*")) for line in part.read_text().splitlines()]
 
 
 # --- the parent: runs, samples memory, prints the table -------------------------------------
@@ -159,12 +164,16 @@ class Measurement:
     records: int | None
 
 
-def measure(variant: Variant, events: Path, out: Path) -> Measurement:
+def child_command(variant: Variant, spec_text: str) -> list[str]:
+    """The command that runs ``variant`` once on the spec ``spec_text`` and prints its figures as JSON."""
+    return [sys.executable, __file__, "--child", json.dumps(asdict(variant)), "--spec", spec_text]
+
+
+def measure(variant: Variant, spec_text: str) -> Measurement:
     """Run the variant in a child process, sampling the RSS of its process tree."""
-    command = [sys.executable, __file__, "--child", json.dumps(asdict(variant)), "--input", str(events),
-               "--out", str(out)]
     start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(child_command(variant, spec_text), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
     peak = 0
 
     def sample() -> None:
@@ -194,10 +203,10 @@ def check_naive(folder: Path) -> str:
     events = folder / "small.jsonl"
     count = write_events(events, 5_000, 300)
     timeline, naive = (Variant(graph, graph, str(CIRR), ("cirr",)) for graph in ("timeline", "naive"))
-    measure(timeline, events, folder / "small-timeline")
-    measure(naive, events, folder / "small-naive")
-    expected = sorted(map(orjson.loads, read_records(folder / "small-timeline")), key=orjson.dumps)
-    actual = sorted(map(orjson.loads, read_records(folder / "small-naive")), key=orjson.dumps)
+    measure(timeline, file_spec_text(timeline, events, folder / "small-timeline"))
+    measure(naive, file_spec_text(naive, events, folder / "small-naive"))
+    expected = sorted(map(orjson.loads, read_records(folder / "small-timeline" / "changes")), key=orjson.dumps)
+    actual = sorted(map(orjson.loads, read_records(folder / "small-naive" / "changes")), key=orjson.dumps)
     if actual == expected:
         return f"naive translation: the same {len(actual):,} cirr records as the timeline job ({count:,} events)"
     missing = sum(1 for record in expected if record not in actual)
@@ -213,13 +222,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", help="comma-separated variant numbers (1-based) to run, e.g. 1,2,3")
     parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--input", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--spec", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        variant = json.loads(args.child)
-        variant = Variant(**{**variant, "outputs": variant["outputs"] and tuple(variant["outputs"])})
-        print(json.dumps(run_child(variant, args.input, args.out)))
+        print(json.dumps(run_child(variant_from_json(args.child), args.spec)))
         return
 
     variants = [VARIANTS[int(n) - 1] for n in args.only.split(",")] if args.only else list(VARIANTS)
@@ -231,10 +237,16 @@ def main() -> None:
         print(f"{count:,} events over {args.keys:,} keys, parallelism 1, median of {args.repeat}", flush=True)
         results = {}
         for variant in variants:
-            runs = [measure(variant, events, folder / f"out-{len(results)}-{n}") for n in range(args.repeat)]
+            runs = [measure(variant, file_spec_text(variant, events, folder / f"out-{len(results)}-{n}"))
+                    for n in range(args.repeat)]
             results[variant.label] = median_of(runs)
             print(row(variant.label, count, results[variant.label]), flush=True)
         print_summary(results, count, events)
+
+
+def variant_from_json(text: str) -> Variant:
+    variant = json.loads(text)
+    return Variant(**{**variant, "outputs": variant["outputs"] and tuple(variant["outputs"])})
 
 
 def row(label: str, count: int, m: Measurement) -> str:
