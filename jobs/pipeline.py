@@ -134,15 +134,20 @@ def keyed_events(decoded: DataStream, strategy: WatermarkStrategy) -> KeyedStrea
     ``key_by`` use, without the two Python steps those add per event (one
     extracts the timestamp, one adds the key): decode already emits both.
     """
-    jvm = get_gateway().jvm
-    python_event_time = jvm.org.apache.flink.streaming.api.functions.python.eventtime
+    python_event_time = get_gateway().jvm.org.apache.flink.streaming.api.functions.python.eventtime
     with_time = decoded._j_data_stream.assignTimestampsAndWatermarks(
         strategy._j_watermark_strategy.withTimestampAssigner(python_event_time.CustomTimestampAssigner()))
     with_time.uid("watermarks").name("watermarks").setParallelism(1)
     events = with_time.map(python_event_time.RemoveTimestampMapFunction(), KEYED.get_java_type_info())
     events.uid("key").name("key").setParallelism(1)
-    keyed = events.keyBy(jvm.KeyByKeySelector(), Types.ROW([Types.STRING()]).get_java_type_info())
-    return KeyedStream(keyed, DECODED, DataStream(events))
+    return keyed_by_first_field(DataStream(events))
+
+
+def keyed_by_first_field(events: DataStream) -> KeyedStream:
+    """``Row(key, event)`` elements keyed by ``key`` with PyFlink's Java key selector, no Python step."""
+    selector = get_gateway().jvm.KeyByKeySelector()
+    keyed = events._j_data_stream.keyBy(selector, Types.ROW([Types.STRING()]).get_java_type_info())
+    return KeyedStream(keyed, DECODED, events)
 
 
 def source_stream(env: StreamExecutionEnvironment, config: JobConfig) -> DataStream:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import orjson
 import yaml
+from pyflink.common import Configuration
 
 from bench_engine import state_bytes_per_key, timed
 from bench_graphs import GRAPHS
@@ -52,6 +53,7 @@ class Variant:
     spec: str
     outputs: tuple[str, ...] | None = None  # None: the spec's own
     mode: str = "thread"
+    settings: tuple[tuple[str, str], ...] = ()  # Flink configuration on top of the job's
 
 
 JAVA = Variant("Java floor (source -> sink)", "java", str(CIRR), ("cirr",))
@@ -61,10 +63,18 @@ TEN_TIMELINES = Variant("timeline, 10 timelines", "timeline", str(TEN))
 PROCESS_MODE = Variant("timeline, cirr, process mode", "timeline", str(CIRR), ("cirr",), "process")
 NAIVE = Variant("naive per-node operators, cirr", "naive", str(CIRR), ("cirr",))
 ENGINE = Variant("engine alone, no Flink, cirr", "engine", str(CIRR), ("cirr",))
-VARIANTS = (JAVA, PYTHON, TIMELINE, TEN_TIMELINES, PROCESS_MODE, NAIVE, ENGINE)
+UNCHAINED = Variant("timeline, cirr, no operator chaining", "timeline", str(CIRR), ("cirr",),
+                    settings=(("pipeline.operator-chaining.enabled", "false"),))
+BIG_BUNDLES = Variant("timeline, cirr, process, 10x bundles", "timeline", str(CIRR), ("cirr",), "process",
+                      (("python.fn-execution.bundle.size", "10000"), ("python.fn-execution.bundle.time", "10000")))
+JAVA_DECODE = Variant("Python floor, JSON read in Java", "python-java-decode", str(CIRR), ("cirr",))
+VARIANTS = (JAVA, PYTHON, TIMELINE, TEN_TIMELINES, PROCESS_MODE, NAIVE, ENGINE, UNCHAINED, BIG_BUNDLES, JAVA_DECODE)
+DEFAULT_VARIANTS = VARIANTS[:7]  # the others are levers, run with --only
 RATIOS = (("timeline / Python floor", TIMELINE, PYTHON), ("timeline / naive", TIMELINE, NAIVE),
           ("Java floor / timeline", JAVA, TIMELINE), ("thread / process mode", TIMELINE, PROCESS_MODE),
-          ("10 timelines / cirr", TEN_TIMELINES, TIMELINE), ("engine alone / timeline", ENGINE, TIMELINE))
+          ("10 timelines / cirr", TEN_TIMELINES, TIMELINE), ("engine alone / timeline", ENGINE, TIMELINE),
+          ("chained / unchained", TIMELINE, UNCHAINED), ("10x bundles / default, process", BIG_BUNDLES, PROCESS_MODE),
+          ("JSON read in Java / in decode", JAVA_DECODE, PYTHON))
 
 
 def variant_spec(variant: Variant) -> dict:
@@ -109,6 +119,10 @@ def run_child(variant: Variant, spec_text: str) -> dict:
     if variant.graph == "engine":
         return {"job_s": timed(lambda: run_engine(spec_text, config.source.path), 1), "records": None}
     env = create_environment(config, RunOptions(execution_mode=variant.mode))
+    settings = Configuration()
+    for key, value in variant.settings:
+        settings.set_string(key, value)
+    env.configure(settings)
     # the Python operators of bench_graphs are pickled by reference: the workers need the module
     env.add_python_file(str(Path(__file__).with_name("bench_graphs.py")))
     GRAPHS[variant.graph](env, spec_text, config)
@@ -228,7 +242,7 @@ def main() -> None:
         print(json.dumps(run_child(variant_from_json(args.child), args.spec)))
         return
 
-    variants = [VARIANTS[int(n) - 1] for n in args.only.split(",")] if args.only else list(VARIANTS)
+    variants = [VARIANTS[int(n) - 1] for n in args.only.split(",")] if args.only else list(DEFAULT_VARIANTS)
     with tempfile.TemporaryDirectory(prefix="bench-job-") as temp:
         folder = Path(temp)
         print(check_naive(folder), flush=True)
@@ -246,7 +260,8 @@ def main() -> None:
 
 def variant_from_json(text: str) -> Variant:
     variant = json.loads(text)
-    return Variant(**{**variant, "outputs": variant["outputs"] and tuple(variant["outputs"])})
+    return Variant(**{**variant, "outputs": variant["outputs"] and tuple(variant["outputs"]),
+                      "settings": tuple(map(tuple, variant["settings"]))})
 
 
 def row(label: str, count: int, m: Measurement) -> str:

@@ -5,9 +5,9 @@
 
 Starts a broker (``scripts/pulsar.sh``: free loopback ports, a temporary folder) unless ``--service-url``
 names one. Throughput: publishes the generated events to one topic, then runs the Java floor, the
-Python floor and the timeline job on CIRR on it as bounded jobs, Pulsar source to Pulsar sink, each
-in a fresh process (see ``bench_job.py``). Latency: runs the Python floor and the timeline job
-unbounded on a fresh topic each, publishes events at ``--rate`` with their event time set to the
+Python floor and the timeline job on CIRR (``--only``, numbered as in ``bench_job.py``) on it as
+bounded jobs, Pulsar source to Pulsar sink, each in a fresh process. Latency: runs the Python floor
+and the timeline job (``--live``) unbounded on a fresh topic each, publishes events at ``--rate`` with their event time set to the
 moment they are sent, and measures each change record that an event caused (same key, same time)
 from that moment to the record's publish time on the sink topic; events of the first ``--warmup``
 seconds, while the job starts, are left out.
@@ -17,47 +17,26 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import tempfile
 import threading
 import time
 import uuid
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Iterator
 
 import orjson
 import pulsar
 
-from bench_job import (CIRR, JAVA, PYTHON, TIMELINE, Variant, child_command, job_spec_text, measure, row,
-                       write_events)
-from jobs.artifacts import export_artifacts
+from bench_job import (CIRR, JAVA, PYTHON, TIMELINE, VARIANTS, Variant, child_command, job_spec_text, measure,
+                       row, write_events)
+from local_broker import local_broker
 from publish import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 DRAIN_S = 10  # after the last event: the watermark bound, the sink's flush, a margin
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def broker(folder: Path) -> Iterator[str]:
-    """A local broker on free ports with its data under ``folder``; its service URL."""
-    export_artifacts()
-    port = free_port()
-    env = {**os.environ, "PULSAR_PORT": str(port), "PULSAR_HTTP_PORT": str(free_port()), "TMPDIR": str(folder)}
-    script = str(ROOT / "scripts" / "pulsar.sh")
-    subprocess.run([script, "start"], env=env, check=True, stdout=subprocess.DEVNULL)
-    try:
-        yield f"pulsar://127.0.0.1:{port}"
-    finally:
-        subprocess.run([script, "stop"], env=env, check=True, stdout=subprocess.DEVNULL)
 
 
 def pulsar_spec_text(variant: Variant, url: str, source: str, sink: str, folder: Path, bounded: bool) -> str:
@@ -68,20 +47,21 @@ def pulsar_spec_text(variant: Variant, url: str, source: str, sink: str, folder:
         folder / uuid.uuid4().hex)
 
 
-def throughput(url: str, events: Path, count: int, folder: Path, topic: str) -> None:
+def throughput(url: str, events: Path, count: int, folder: Path, topic: str, variants: list[Variant]) -> None:
     started = time.perf_counter()
     with events.open("rb") as lines:
         publish(url, topic, (line.rstrip(b"\n") for line in lines))
     print(f"published {count:,} events in {time.perf_counter() - started:.1f} s", flush=True)
     print(f"{'bounded topic -> topic':<36}{'events/s':>12}{'wall s':>10}{'job s':>10}{'RSS MiB':>10}")
     rates = {}
-    for variant in (JAVA, PYTHON, TIMELINE):
+    for variant in variants:
         spec = pulsar_spec_text(variant, url, topic, f"{topic}-{variant.graph}-out", folder, bounded=True)
         measurement = measure(variant, spec)
         rates[variant] = count / measurement.job_s
         print(row(variant.label, count, measurement), flush=True)
-    print(f"timeline / Python floor {rates[TIMELINE] / rates[PYTHON]:.2f}x, "
-          f"Java floor / timeline {rates[JAVA] / rates[TIMELINE]:.0f}x (events/s)")
+    if {JAVA, PYTHON, TIMELINE} <= rates.keys():
+        print(f"timeline / Python floor {rates[TIMELINE] / rates[PYTHON]:.2f}x, "
+              f"Java floor / timeline {rates[JAVA] / rates[TIMELINE]:.0f}x (events/s)")
 
 
 def send_at_rate(url: str, topic: str, events: Iterator[dict], rate: int, seconds: float) -> dict[tuple, int]:
@@ -123,13 +103,14 @@ def sink_times(url: str, topic: str, stop: threading.Event, found: list) -> None
         client.close()
 
 
-def latency(url: str, folder: Path, keys_per_event: float, rate: int, seconds: float, warmup: float) -> None:
+def latency(url: str, folder: Path, keys_per_event: float, rate: int, seconds: float, warmup: float,
+            variants: list[Variant]) -> None:
     events = folder / "live.jsonl"
     wanted = int(rate * (warmup + seconds))
     write_events(events, wanted, max(1, round(wanted * keys_per_event)))
     print(f"\nlive: {rate:,} events/s for {warmup:.0f} s of warm-up and {seconds:.0f} s measured")
     print(f"{'variant':<36}{'records':>10}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
-    for variant in (PYTHON, TIMELINE):
+    for variant in variants:
         topic = f"persistent://public/default/live-{variant.graph}-{uuid.uuid4().hex[:8]}"
         spec = pulsar_spec_text(variant, url, topic, f"{topic}-out", folder, bounded=False)
         job = subprocess.Popen(child_command(variant, spec), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -163,6 +144,8 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=2_000, help="live input rate, events/s")
     parser.add_argument("--seconds", type=float, default=60, help="live: measured seconds")
     parser.add_argument("--warmup", type=float, default=30, help="live: seconds sent before measuring")
+    parser.add_argument("--only", default="1,2,3", help="throughput: variants as numbered in bench_job.py")
+    parser.add_argument("--live", default="2,3", help="latency: variants as numbered in bench_job.py")
     parser.add_argument("--service-url", help="an existing broker (default: start one)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-pulsar-") as temp:
@@ -170,9 +153,14 @@ def main() -> None:
         events = folder / "events.jsonl"
         count = write_events(events, args.events, args.keys)
         print(f"{count:,} events over {args.keys:,} keys ({CIRR.name}), parallelism 1, one run each", flush=True)
-        with (nullcontext(args.service_url) if args.service_url else broker(folder)) as url:
-            throughput(url, events, count, folder, f"persistent://public/default/bench-{uuid.uuid4().hex[:8]}")
-            latency(url, folder, args.keys / count, args.rate, args.seconds, args.warmup)
+        with (nullcontext(args.service_url) if args.service_url else local_broker(folder)) as url:
+            throughput(url, events, count, folder, f"persistent://public/default/bench-{uuid.uuid4().hex[:8]}",
+                       numbered(args.only))
+            latency(url, folder, args.keys / count, args.rate, args.seconds, args.warmup, numbered(args.live))
+
+
+def numbered(numbers: str) -> list[Variant]:
+    return [VARIANTS[int(n) - 1] for n in numbers.split(",") if n]
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ from __future__ import annotations
 import itertools
 import os
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -22,14 +21,10 @@ ROOT = Path(__file__).resolve().parents[2]
 CIRR = ROOT / "examples" / "cirr.yaml"
 TIMELINE = Path(sys.executable).with_name("timeline")
 sys.path.insert(0, str(ROOT / "scripts"))
+from local_broker import local_broker  # noqa: E402  (a script module)
+
 JOB_TIMEOUT_S = 300  # an upper bound for a stuck job, not an expectation
 FLUSH_KEY = "zz-flush"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -40,16 +35,8 @@ def artifacts() -> None:
 
 @pytest.fixture(scope="session")
 def pulsar_url(artifacts, tmp_path_factory) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "PULSAR_PORT": str(port), "PULSAR_HTTP_PORT": str(_free_port()),
-           "TMPDIR": str(tmp_path_factory.mktemp("pulsar"))}
-    script = str(ROOT / "scripts" / "pulsar.sh")
-    # no pipes: the broker it leaves running would hold them open
-    subprocess.run([script, "start"], env=env, check=True, stdout=subprocess.DEVNULL)
-    try:
-        yield f"pulsar://127.0.0.1:{port}"
-    finally:
-        subprocess.run([script, "stop"], env=env, check=True)
+    with local_broker(tmp_path_factory.mktemp("pulsar")) as url:
+        yield url
 
 
 @pytest.fixture

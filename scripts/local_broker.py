@@ -1,0 +1,33 @@
+"""A Pulsar broker of our own for a test session or a benchmark: free loopback ports, data in a given folder."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from jobs.artifacts import export_artifacts
+
+PULSAR_SH = Path(__file__).with_name("pulsar.sh")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def local_broker(folder: Path) -> Iterator[str]:
+    """Start ``scripts/pulsar.sh`` with its data under ``folder``; yields its service URL; stops it after."""
+    export_artifacts()
+    port = free_port()
+    env = {**os.environ, "PULSAR_PORT": str(port), "PULSAR_HTTP_PORT": str(free_port()), "TMPDIR": str(folder)}
+    # no pipes: the broker it leaves running would hold them open
+    subprocess.run([str(PULSAR_SH), "start"], env=env, check=True, stdout=subprocess.DEVNULL)
+    try:
+        yield f"pulsar://127.0.0.1:{port}"
+    finally:
+        subprocess.run([str(PULSAR_SH), "stop"], env=env, check=True, stdout=subprocess.DEVNULL)
