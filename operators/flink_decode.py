@@ -22,7 +22,10 @@ TIMESTAMPED = Types.TUPLE([KEYED, Types.LONG()])
 
 
 class DecodeFunction(ProcessFunction):
-    """Emits ``(Row(key, (key, time, payload)), time)``; bad payloads go to :data:`DEAD_LETTERS`; blank lines are skipped."""
+    """Emits ``(Row(key, (key, time, payload)), time)``; bad payloads go to :data:`DEAD_LETTERS`.
+
+    Blank lines are skipped.
+    """
 
     def __init__(self, key_field: str, time_field: str):
         self.key_field = key_field

@@ -68,7 +68,8 @@ def python_floor_java_decode(env: StreamExecutionEnvironment, spec_text: str, co
     key = f"JSON_VALUE(f0, '$.{spec.key}')"
     events = tables.sql_query(f"SELECT {key}, ROW({key}, {time_ms}, f0) FROM {lines}")
     keyed = keyed_by_first_field(tables.to_append_stream(events, KEYED))
-    sink_output(keyed.process(IdentityFunction(), output_type=Types.STRING()).name("identity"), config, "changes", "sink")
+    identity = keyed.process(IdentityFunction(), output_type=Types.STRING()).name("identity")
+    sink_output(identity, config, "changes", "sink")
 
 
 def naive(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:

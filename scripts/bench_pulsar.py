@@ -3,14 +3,14 @@
     .venv/bin/python scripts/bench_pulsar.py        # 1M events over 50,000 keys; live: 2,000 events/s for 60 s
     .venv/bin/python scripts/bench_pulsar.py --events 100000 --keys 5000 --seconds 30   # a quick run
 
-Starts a broker (``scripts/pulsar.sh``: free loopback ports, a temporary folder) unless ``--service-url``
-names one. Throughput: publishes the generated events to one topic, then runs the Java floor, the
-Python floor and the timeline job on CIRR (``--only``, numbered as in ``bench_job.py``) on it as
-bounded jobs, Pulsar source to Pulsar sink, each in a fresh process. Latency: runs the Python floor
-and the timeline job (``--live``) unbounded on a fresh topic each, publishes events at ``--rate`` with their event time set to the
-moment they are sent, and measures each change record that an event caused (same key, same time)
-from that moment to the record's publish time on the sink topic; events of the first ``--warmup``
-seconds, while the job starts, are left out.
+Starts a broker (``scripts/local_broker.py``) unless ``--service-url`` names one. Throughput:
+publishes the generated events to one topic, then runs the Java floor, the Python floor and the
+timeline job on CIRR (``--only``, numbered as in ``bench_job.py``) on it as bounded jobs, Pulsar
+source to Pulsar sink, each in a fresh process. Latency: runs the Python floor and the timeline job
+(``--live``) unbounded on a fresh topic each, publishes events at ``--rate`` with their event time
+set to the moment they are sent, and measures each change record that an event caused (same key,
+same time) from that moment to the record's publish time on the sink topic; events of the first
+``--warmup`` seconds, while the job starts, are left out.
 """
 from __future__ import annotations
 
@@ -61,14 +61,14 @@ def throughput(url: str, events: Path, count: int, folder: Path, topic: str, var
         print(row(variant.label, count, measurement), flush=True)
     if {JAVA, PYTHON, TIMELINE} <= rates.keys():
         print(f"timeline / Python floor {rates[TIMELINE] / rates[PYTHON]:.2f}x, "
-              f"Java floor / timeline {rates[JAVA] / rates[TIMELINE]:.0f}x (events/s)")
+              f"Java floor / timeline {rates[JAVA] / rates[TIMELINE]:.1f}x (events/s)")
 
 
-def send_at_rate(url: str, topic: str, events: Iterator[dict], rate: int, seconds: float) -> dict[tuple, int]:
+def send_at_rate(url: str, topic: str, events: Iterator[dict], rate: int, seconds: float) -> set[tuple[str, int]]:
     """Send ``rate`` events per second for ``seconds``, each with the send time as its ``ts``; their (key, ts)."""
     client = pulsar.Client(url, logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Warn))
     producer = client.create_producer(topic, batching_max_publish_delay_ms=1, block_if_queue_full=True)
-    sent: dict[tuple, int] = {}
+    sent: set[tuple[str, int]] = set()
     start = time.time()
     try:
         for number, event in enumerate(events):
@@ -78,7 +78,7 @@ def send_at_rate(url: str, topic: str, events: Iterator[dict], rate: int, second
             if (ahead := due - time.time()) > 0:
                 time.sleep(ahead)
             event["ts"] = now = int(time.time() * 1000)
-            sent[(event["sessionId"], now)] = now
+            sent.add((event["sessionId"], now))
             producer.send_async(orjson.dumps(event), None)
         producer.flush()
     finally:
@@ -87,7 +87,10 @@ def send_at_rate(url: str, topic: str, events: Iterator[dict], rate: int, second
 
 
 def sink_times(url: str, topic: str, stop: threading.Event, found: list) -> None:
-    """Collect ``(key, time, publish time)`` of every record of ``topic`` until ``stop`` is set."""
+    """Collect ``(key, time, publish time)`` of every record of ``topic`` until ``stop`` is set.
+
+    A record is a change record, or an event passed on by the Python floor (CIRR's fields).
+    """
     client = pulsar.Client(url, logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Warn))
     try:
         reader = client.create_reader(topic, pulsar.MessageId.earliest)
@@ -127,9 +130,8 @@ def latency(url: str, folder: Path, keys_per_event: float, rate: int, seconds: f
             reader.join()
             os.killpg(job.pid, signal.SIGKILL)
             job.wait()
-        measured_from = min(sent.values()) + warmup * 1000
-        delays = sorted(published - sent[(key, at)] for key, at, published in found
-                        if (key, at) in sent and sent[(key, at)] >= measured_from)
+        measured_from = min(at for _, at in sent) + warmup * 1000
+        delays = sorted(published - at for key, at, published in found if (key, at) in sent and at >= measured_from)
         if not delays:
             print(f"{variant.label:<36}{'no records':>10}")
             continue
