@@ -1,8 +1,8 @@
 """The Flink job: its environment and its DataStream graph.
 
-    source -> decode -> timestamps/watermarks -> key_by(key) -> timelines -> sink
-                 \\ bad events                        \\ late events
-                  +------------------ union ----------+-> dead-letter sink
+    source -> decode -> timestamps/watermarks -> instants (SQL) -> key_by(key) -> timelines -> sink
+                 \\ bad events                           \\ late events
+                  +------------------ union -------------+-> dead-letter sink
 
     timelines -> contributions -> key_by(aggregate, group) -> aggregates -> aggregate sink
 
@@ -31,12 +31,14 @@ from pyflink.datastream.connectors.file_system import (
 from pyflink.datastream.connectors.pulsar import (
     PulsarSink, PulsarSource, StartCursor, StopCursor, TopicRoutingMode)
 from pyflink.java_gateway import get_gateway
+from pyflink.table import StreamTableEnvironment
 
 from dsl.spec import load_spec
 from jobs.artifacts import export_artifacts
 from jobs.config import FileSinkConfig, FileSourceConfig, JobConfig, PulsarSinkConfig
+from jobs.instants import instants
 from operators.flink_aggregate import AGGREGATE_KEY, CONTRIBUTIONS, CombineFunction, aggregate_key
-from operators.flink_decode import DEAD_LETTERS, DECODED, KEYED, TIMESTAMPED, DecodeFunction
+from operators.flink_decode import DEAD_LETTERS, DECODED, INSTANT, KEYED, TIMESTAMPED, DecodeFunction, late_letter
 from operators.flink_operator import TimelineFunction
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -104,7 +106,9 @@ def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConf
     """Add the job of the spec written as ``spec_text`` to ``env``."""
     spec = load_spec(spec_text)
     decoded, events = decoded_events(env, spec.key, spec.time, config)
-    changes = events.process(TimelineFunction(spec_text), output_type=Types.STRING()).uid("timelines").name("timelines")
+    grouped, late = instants(StreamTableEnvironment.create(env), events)
+    changes = (keyed_by_first_field(grouped, INSTANT)
+               .process(TimelineFunction(spec_text), output_type=Types.STRING()).uid("timelines").name("timelines"))
     # chained to the keyed operator at its parallelism: keeps each key's records in order
     sink_output(changes, config, "changes", "sink")
     if spec.aggregates:
@@ -114,25 +118,26 @@ def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConf
                       .uid("aggregates").name("aggregates"))
         # chained to the aggregate operator: keeps each (aggregate, group)'s records in time order
         sink_output(aggregates, config, "aggregates", "aggregate-sink")
-    dead_letters = decoded.get_side_output(DEAD_LETTERS).union(changes.get_side_output(DEAD_LETTERS))
+    late_letters = late.map(lambda row: late_letter(row[0]), output_type=Types.STRING()).uid("late").name("late")
+    dead_letters = decoded.get_side_output(DEAD_LETTERS).union(late_letters)
     sink_output(dead_letters, config, "dead_letters", "dead-letter-sink").set_parallelism(1)
 
 
 def decoded_events(env: StreamExecutionEnvironment, key_field: str, time_field: str,
-                   config: JobConfig) -> tuple[DataStream, KeyedStream]:
-    """The decode step (its side output has the dead letters) and its events, timestamped and keyed."""
+                   config: JobConfig) -> tuple[DataStream, DataStream]:
+    """The decode step (its side output has the dead letters) and its events with timestamps and watermarks."""
     decoded = (source_stream(env, config).set_parallelism(1)
                .process(DecodeFunction(key_field, time_field), output_type=TIMESTAMPED)
                .uid("decode").name("decode").set_parallelism(1))
-    return decoded, keyed_events(decoded, watermark_strategy(config))
+    return decoded, timestamped_events(decoded, watermark_strategy(config))
 
 
-def keyed_events(decoded: DataStream, strategy: WatermarkStrategy) -> KeyedStream:
-    """Decode's ``(Row(key, event), time)`` elements, timestamped and keyed by Java operators alone.
+def timestamped_events(decoded: DataStream, strategy: WatermarkStrategy) -> DataStream:
+    """Decode's ``(Row(key, event), time)`` elements as ``Row(key, event)`` with timestamps, by Java operators alone.
 
-    The same Java classes as PyFlink's ``assign_timestamps_and_watermarks`` and
-    ``key_by`` use, without the two Python steps those add per event (one
-    extracts the timestamp, one adds the key): decode already emits both.
+    The same Java classes as PyFlink's ``assign_timestamps_and_watermarks``
+    uses, without the Python step it adds per event to extract the timestamp:
+    decode already emits it.
     """
     python_event_time = get_gateway().jvm.org.apache.flink.streaming.api.functions.python.eventtime
     with_time = decoded._j_data_stream.assignTimestampsAndWatermarks(
@@ -140,14 +145,17 @@ def keyed_events(decoded: DataStream, strategy: WatermarkStrategy) -> KeyedStrea
     with_time.uid("watermarks").name("watermarks").setParallelism(1)
     events = with_time.map(python_event_time.RemoveTimestampMapFunction(), KEYED.get_java_type_info())
     events.uid("key").name("key").setParallelism(1)
-    return keyed_by_first_field(DataStream(events))
+    return DataStream(events)
 
 
-def keyed_by_first_field(events: DataStream) -> KeyedStream:
-    """``Row(key, event)`` elements keyed by ``key`` with PyFlink's Java key selector, no Python step."""
+def keyed_by_first_field(events: DataStream, value_type=DECODED) -> KeyedStream:
+    """``Row(key, value)`` elements keyed by ``key`` with PyFlink's Java key selector, no Python step.
+
+    The Python function after it receives ``value``, of type ``value_type``.
+    """
     selector = get_gateway().jvm.KeyByKeySelector()
     keyed = events._j_data_stream.keyBy(selector, Types.ROW([Types.STRING()]).get_java_type_info())
-    return KeyedStream(keyed, DECODED, events)
+    return KeyedStream(keyed, value_type, events)
 
 
 def source_stream(env: StreamExecutionEnvironment, config: JobConfig) -> DataStream:

@@ -20,11 +20,16 @@ def group_by_key(events: Iterable[Event]) -> dict[str, list[Event]]:
     return per_key
 
 
+def apply_events(engine: Engine, state: list, key_events: list[Event], changes: list) -> None:
+    """Apply one key's time-ordered events to its engine state, instant by instant."""
+    for time, instant in groupby(key_events, key=lambda event: event.time):
+        engine.process(state, time, [event.fields for event in instant], changes)
+
+
 def run_key(engine: Engine, key_events: list[Event], until: int = NEVER) -> list:
     """The changes of one key's time-ordered events, followed to ``until``."""
     state, changes = engine.new_state(), []
-    for time, instant in groupby(key_events, key=lambda event: event.time):
-        engine.process(state, time, [event.fields for event in instant], changes)
+    apply_events(engine, state, key_events, changes)
     engine.advance(state, until, changes)
     return changes
 

@@ -1,7 +1,7 @@
 """The decode step of the Flink job: raw payloads to keyed, timestamped events or dead letters.
 
 Decode emits each event in the shape the Java operators after it read
-directly (see ``jobs.pipeline.keyed_events``): ``(Row(key, event), time)``
+directly (see ``jobs.pipeline.timestamped_events``): ``(Row(key, event), time)``
 where ``event`` is ``(key, time, payload)``. The Java timestamp assigner takes
 ``time``, and the key is the first field of the row, as PyFlink's keyed
 operators expect, so no further Python step runs before ``key_by``.
@@ -19,6 +19,8 @@ DEAD_LETTERS = OutputTag("dead-letters", Types.STRING())
 DECODED = Types.TUPLE([Types.STRING(), Types.LONG(), Types.STRING()])
 KEYED = Types.ROW([Types.STRING(), DECODED])
 TIMESTAMPED = Types.TUPLE([KEYED, Types.LONG()])
+INSTANT = Types.ROW([Types.STRING(), Types.LONG(), Types.STRING()])  # (key, time, payloads), see jobs/instants.py
+KEYED_INSTANT = Types.ROW([Types.STRING(), INSTANT])
 
 
 class DecodeFunction(ProcessFunction):
@@ -40,3 +42,8 @@ class DecodeFunction(ProcessFunction):
             yield DEAD_LETTERS, orjson.dumps(dead_letter(value, error.reason)).decode()
             return
         yield Row(event.key, (event.key, event.time, value)), event.time
+
+
+def late_letter(payload: str) -> str:
+    """The dead letter of an event that came at or below the watermark."""
+    return orjson.dumps(dead_letter(payload, "late")).decode()

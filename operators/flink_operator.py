@@ -1,12 +1,12 @@
 """The keyed Flink operator: a thin adapter around :class:`KeyedTimelines`.
 
-Input elements are ``(key, time, payload)`` tuples with the raw JSON payload.
-Each key has one state value: ``(pending timer, KeyState.to_bytes())``. A key has at most one pending timer, at
-``next_timer``; when it fires, every change up to the current watermark is
-emitted as a JSON string, so emitted records are final, and every aggregate
-contribution up to it goes to the :data:`CONTRIBUTIONS` side output. Late
-events (at or below the watermark) go to the dead-letter side output with
-reason ``late``.
+Input elements are ``(key, time, payloads)`` instants, each key's in time order
+(``jobs/instants.py``). Each key has one state value, ``KeyState.to_json()``, and
+at most one pending event-time timer. An instant's changes are emitted as soon
+as it arrives, as JSON strings: the instant is complete and every earlier one
+has been applied, so they are final. When the timer fires, every change up to
+the watermark is emitted, and every aggregate contribution up to it goes to
+the :data:`CONTRIBUTIONS` side output.
 """
 from __future__ import annotations
 
@@ -17,10 +17,8 @@ from pyflink.datastream.state import ValueStateDescriptor
 
 from dsl.plan import compile_plan
 from dsl.spec import load_spec
-from operators.decode import dead_letter
 from operators.engine import Engine, to_record
 from operators.flink_aggregate import CONTRIBUTIONS, contribution_element
-from operators.flink_decode import DEAD_LETTERS
 from operators.keyed import KeyedTimelines, KeyState
 from operators.ticks import Contribution
 
@@ -35,48 +33,46 @@ class TimelineFunction(KeyedProcessFunction):
 
     def open(self, runtime_context: RuntimeContext) -> None:
         self.keyed = KeyedTimelines(Engine(compile_plan(load_spec(self.spec_text))))
-        self.state = runtime_context.get_state(
-            ValueStateDescriptor("timelines", Types.PICKLED_BYTE_ARRAY()))
+        self.state = runtime_context.get_state(ValueStateDescriptor("timelines", Types.STRING()))
 
     def process_element(self, value, ctx: KeyedProcessFunction.Context):
-        _, time, payload = value
-        timers = ctx.timer_service()
-        timer, key_state = self._load()
-        if not self.keyed.on_event(key_state, time, orjson.loads(payload), timers.current_watermark()):
-            yield DEAD_LETTERS, orjson.dumps(dead_letter(payload, "late")).decode()
-            return
-        self._store(timers, timer, key_state)
+        key, time, payloads = value
+        key_state = self._load()
+        yield from self._emit(key, self.keyed.on_instant(key_state, time, payloads))
+        self._store(ctx.timer_service(), key_state)
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext):
         timers = ctx.timer_service()
-        timer, key_state = self._load()
-        key = ctx.get_current_key()
-        for output in self.keyed.on_watermark(key_state, timers.current_watermark()):
+        key_state = self._load()
+        if key_state.timer == timestamp:
+            key_state.timer = None  # it just fired
+        yield from self._emit(ctx.get_current_key(), self.keyed.on_watermark(key_state, timers.current_watermark()))
+        if self.keyed.is_empty(key_state):
+            if key_state.timer is not None:
+                timers.delete_event_time_timer(key_state.timer)
+            self.state.clear()
+        else:
+            self._store(timers, key_state)
+
+    @staticmethod
+    def _emit(key: str, outputs: list):
+        for output in outputs:
             if type(output) is Contribution:
                 yield CONTRIBUTIONS, contribution_element(output)
             else:
                 yield orjson.dumps(to_record(key, output)).decode()
-        if timer == timestamp:
-            timer = None  # it just fired
-        if self.keyed.is_empty(key_state):
-            if timer is not None:
-                timers.delete_event_time_timer(timer)
-            self.state.clear()
-        else:
-            self._store(timers, timer, key_state)
 
-    def _load(self) -> tuple[int | None, KeyState]:
+    def _load(self) -> KeyState:
         stored = self.state.value()
-        if stored is None:
-            return None, self.keyed.new_key()
-        timer, data = stored
-        return timer, KeyState.from_bytes(data)
+        return self.keyed.new_key() if stored is None else KeyState.from_json(stored)
 
-    def _store(self, timers, timer: int | None, key_state: KeyState) -> None:
-        """Save the key's state and move its one pending timer to ``next_timer``."""
-        due = self.keyed.next_timer(key_state)
-        if due != timer:
+    def _store(self, timers, key_state: KeyState) -> None:
+        """Save the key's state, its one timer where :meth:`KeyedTimelines.timer_for` puts it."""
+        timer = self.keyed.timer_for(key_state)
+        if timer != key_state.timer:
+            if key_state.timer is not None:
+                timers.delete_event_time_timer(key_state.timer)
             if timer is not None:
-                timers.delete_event_time_timer(timer)
-            timers.register_event_time_timer(due)
-        self.state.update((due, key_state.to_bytes()))
+                timers.register_event_time_timer(timer)
+            key_state.timer = timer
+        self.state.update(key_state.to_json())

@@ -1,69 +1,78 @@
 """The per-key logic of the Flink operator, free of Flink.
 
-For one key it keeps the reorder buffer and the engine state together as one
-value (one keyed-state entry in Flink), takes events as they arrive and
-watermarks as they pass, and says when it next needs a timer. Every change it
-returns has a time at or below the watermark it was given, so it is final.
+The operator receives each key's events already grouped into instants and in
+time order (see ``jobs/instants.py``), so a key's state is the engine state
+and its one pending timer, kept together as one JSON string (one keyed-state
+entry in Flink). Every change returned has a time at or below the last instant
+or watermark given, so it is final.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 
-from operators.engine import Engine
-from operators.reorder import ReorderBuffer
+from operators.codegen import NEVER
+from operators.engine import Change, Engine
+
+EVENT_SEPARATOR = "\x1e"  # joins the payloads of one instant; raw control characters cannot occur in JSON text
 
 
 class KeyState:
-    """One key's buffered events and engine state."""
+    """One key's engine state and pending timer (None: no timer)."""
 
-    __slots__ = ("buffer", "engine_state")
+    __slots__ = ("engine_state", "timer")
 
-    def __init__(self, buffer: ReorderBuffer, engine_state: list):
-        self.buffer = buffer
+    def __init__(self, engine_state: list, timer: int | None = None):
         self.engine_state = engine_state
+        self.timer = timer
 
-    def to_bytes(self) -> bytes:
-        return orjson.dumps([self.engine_state, *self.buffer.state()])
+    def to_json(self) -> str:
+        return orjson.dumps([self.timer, self.engine_state]).decode()
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "KeyState":
-        engine_state, entries, watermark, arrivals = orjson.loads(data)
-        return cls(ReorderBuffer([tuple(entry) for entry in entries], watermark, arrivals), engine_state)
+    def from_json(cls, text: str) -> "KeyState":
+        timer, engine_state = orjson.loads(text)
+        return cls(engine_state, timer)
 
 
 class KeyedTimelines:
-    """Feeds one key's events, in event-time order, to the engine as the watermark advances."""
+    """Feeds one key's instants, in time order, and the watermark to the engine."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
         self.columns = engine.plan.columns
 
     def new_key(self) -> KeyState:
-        return KeyState(ReorderBuffer(), self.engine.new_state())
+        return KeyState(self.engine.new_state())
 
-    def on_event(self, key_state: KeyState, time: int, fields: dict[str, Any], watermark: int) -> bool:
-        """Buffer an event (only the fields the plan reads); False if it is late (at or below the watermark)."""
-        buffer = key_state.buffer
-        buffer.watermark = max(buffer.watermark, watermark)
-        return buffer.add(time, {column: fields[column] for column in self.columns if column in fields})
-
-    def on_watermark(self, key_state: KeyState, watermark: int) -> list:
-        """Apply the events the watermark has passed; every change (and contribution) up to it."""
+    def on_instant(self, key_state: KeyState, time: int, payloads: str) -> list[Change]:
+        """Apply the events of one instant (payloads joined by :data:`EVENT_SEPARATOR`); its changes."""
+        events = []
+        for payload in payloads.split(EVENT_SEPARATOR):
+            fields = orjson.loads(payload)
+            events.append({column: fields[column] for column in self.columns if column in fields})
         changes: list = []
-        state = key_state.engine_state
-        for time, events in key_state.buffer.release(watermark):
-            self.engine.process(state, time, events, changes)
-        self.engine.advance(state, watermark, changes)
+        self.engine.process(key_state.engine_state, time, events, changes)
         return changes
 
-    def next_timer(self, key_state: KeyState) -> int:
-        """The earliest watermark at which :meth:`on_watermark` has work (NEVER if none)."""
-        earliest = key_state.buffer.earliest()
+    def on_watermark(self, key_state: KeyState, watermark: int) -> list:
+        """Every change (and contribution) due at or before the watermark."""
+        changes: list = []
+        self.engine.advance(key_state.engine_state, watermark, changes)
+        return changes
+
+    def timer_for(self, key_state: KeyState) -> int | None:
+        """Where the key's one timer belongs now (None: no timer).
+
+        The current timer stays while it is not after the engine's next due
+        time: firing early emits nothing and sets the next one, which costs
+        less than moving the timer at every instant, as a session timeout would.
+        """
         due = self.engine.next_timer(key_state.engine_state)
-        return due if earliest is None else min(earliest, due)
+        timer = key_state.timer
+        if timer is not None and timer <= due:
+            return timer
+        return None if due == NEVER else due
 
     def is_empty(self, key_state: KeyState) -> bool:
-        """No buffered events and no active run: the key's state can be dropped."""
-        return not key_state.buffer and not self.engine.is_active(key_state.engine_state)
+        """No active run: the key's state can be dropped."""
+        return not self.engine.is_active(key_state.engine_state)

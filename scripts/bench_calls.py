@@ -23,7 +23,7 @@ from bench_graphs import IdentityFunction
 from bench_job import PYTHON, file_spec_text, write_events
 from dsl.spec import load_spec
 from jobs.config import job_config
-from jobs.pipeline import RunOptions, create_environment, decoded_events, sink_output
+from jobs.pipeline import RunOptions, create_environment, decoded_events, keyed_by_first_field, sink_output
 
 PROBES = ("none", "state value()", "state update(long)", "state update(pickled tuple)", "current_watermark()",
           "get_current_key()", "timer per event")
@@ -67,7 +67,7 @@ def run_child(probe: str, calls: int, spec_text: str) -> float:
     env = create_environment(config, RunOptions())
     env.add_python_file(__file__)
     env.add_python_file(str(Path(__file__).with_name("bench_graphs.py")))
-    _, events = decoded_events(env, "sessionId", "ts", config)
+    events = keyed_by_first_field(decoded_events(env, "sessionId", "ts", config)[1])
     sink_output(events.process(ProbeFunction(probe, calls), output_type=Types.STRING()), config, "changes", "sink")
     return env.execute(probe).get_net_runtime() / 1000
 

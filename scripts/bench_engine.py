@@ -21,7 +21,7 @@ from jobs.generate import generate_sessions
 from operators import batch, reference
 from operators.decode import decode_event
 from operators.engine import Engine
-from operators.keyed import KeyedTimelines
+from operators.keyed import KeyState
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,15 +37,13 @@ def timed(function, repeat: int) -> float:
 
 
 def state_bytes_per_key(engine: Engine, per_key: dict) -> tuple[float, int]:
-    """Mean and max checkpointed bytes of a key mid-run (all its events applied, run still active)."""
-    keyed = KeyedTimelines(engine)
+    """Mean and max checkpointed bytes of a key mid-run (all its events applied, run still active, timer set)."""
     sizes = []
     for key_events in per_key.values():
-        key_state = keyed.new_key()
-        for event in key_events:
-            keyed.on_event(key_state, event.time, event.fields, key_state.buffer.watermark)
-        keyed.on_watermark(key_state, key_events[-1].time)
-        sizes.append(len(key_state.to_bytes()))
+        key_state = KeyState(engine.new_state())
+        batch.apply_events(engine, key_state.engine_state, key_events, [])
+        key_state.timer = engine.next_timer(key_state.engine_state)
+        sizes.append(len(key_state.to_json()))
     return statistics.mean(sizes), max(sizes)
 
 

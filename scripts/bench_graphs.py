@@ -38,7 +38,7 @@ class IdentityFunction(KeyedProcessFunction):
 def _events(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> KeyedStream:
     """Decoded ``(key, time, payload)`` events with timestamps and watermarks, keyed, as in the job."""
     spec = load_spec(spec_text)
-    return decoded_events(env, spec.key, spec.time, config)[1]
+    return keyed_by_first_field(decoded_events(env, spec.key, spec.time, config)[1])
 
 
 def java_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:

@@ -1,17 +1,26 @@
-"""Driving :class:`KeyedTimelines` the way the Flink operator does, without Flink.
+"""Driving :class:`KeyedTimelines` the way the Flink job does, without Flink.
 
 Watermarks follow Flink's bounded out-of-orderness generator (largest time seen
-minus the bound minus one); a key's timer fires once the watermark reaches it.
-Aggregate records are taken from the combiner as the watermark passes their tick.
+minus the bound minus one). As in the instants stage (``jobs/instants.py``), an
+event at or below the watermark is late, and the others wait until the
+watermark passes their time; then each key's instants are applied in time
+order, equal times in arrival order. A key's timer fires once the watermark
+reaches it. Aggregate records are taken from the combiner as the watermark
+passes their tick.
 """
 from __future__ import annotations
+
+from itertools import groupby
+
+import orjson
 
 from operators.aggregate import AggregateCombiner, record_order
 from operators.codegen import NEVER
 from operators.decode import Event
 from operators.engine import Engine
-from operators.keyed import KeyedTimelines, KeyState
-from operators.reorder import NO_WATERMARK
+from operators.keyed import EVENT_SEPARATOR, KeyedTimelines, KeyState
+
+NO_WATERMARK = -(2**63)  # Flink's Long.MIN_VALUE
 
 
 def run_streaming(engine: Engine, arrivals: list[Event], bound: int,
@@ -19,6 +28,7 @@ def run_streaming(engine: Engine, arrivals: list[Event], bound: int,
     """Change records then aggregate records (each sorted), and late events, for events in arrival order."""
     keyed = KeyedTimelines(engine)
     combiner = AggregateCombiner(engine.plan.spec.aggregates)
+    waiting: list[Event] = []  # on time, not yet passed by the watermark
     states: dict[str, KeyState] = {}
     records: list[dict] = []
     aggregates: list[dict] = []
@@ -26,19 +36,31 @@ def run_streaming(engine: Engine, arrivals: list[Event], bound: int,
     watermark = NO_WATERMARK
 
     def advance(to: int) -> None:
+        nonlocal waiting
+        passed = sorted((event for event in waiting if event.time <= to), key=lambda event: (event.key, event.time))
+        waiting = [event for event in waiting if event.time > to]
+        for (key, time), instant in groupby(passed, key=lambda event: (event.key, event.time)):
+            key_state = states.setdefault(key, keyed.new_key())
+            payloads = EVENT_SEPARATOR.join(orjson.dumps(event.fields).decode() for event in instant)
+            records.extend(combiner.take(key, keyed.on_instant(key_state, time, payloads)))
+            key_state.timer = keyed.timer_for(key_state)
         for key, key_state in list(states.items()):
-            if keyed.next_timer(key_state) <= to:
+            if key_state.timer is not None and key_state.timer <= to:
+                key_state.timer = None
                 records.extend(combiner.take(key, keyed.on_watermark(key_state, to)))
-            if keyed.is_empty(key_state):
-                del states[key]
+                if keyed.is_empty(key_state):
+                    del states[key]
+                else:
+                    key_state.timer = keyed.timer_for(key_state)
         aggregates.extend(combiner.pop_final(to))
 
     for position, event in enumerate(arrivals):
         if position == restore_at:
-            states = {key: KeyState.from_bytes(state.to_bytes()) for key, state in states.items()}
-        key_state = states.setdefault(event.key, keyed.new_key())
-        if not keyed.on_event(key_state, event.time, event.fields, watermark):
+            states = {key: KeyState.from_json(state.to_json()) for key, state in states.items()}
+        if event.time <= watermark:
             late.append(event)
+        else:
+            waiting.append(event)
         candidate = max(e.time for e in arrivals[: position + 1]) - bound - 1
         if candidate > watermark:
             watermark = candidate
