@@ -43,11 +43,6 @@ class Plan:
     outputs: dict[str, int]
     aggregates: tuple[PlanAggregate, ...] = ()
 
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """The event fields the plan reads; no other field of an event can change a timeline."""
-        return tuple(dict.fromkeys(column for node in self.nodes for column in columns_read(node.expr)))
-
     def users(self, index: int) -> list[int]:
         """The nodes that read node ``index``."""
         return [node.index for node in self.nodes if index in node.inputs]
@@ -72,17 +67,6 @@ class Plan:
             lines.append(f"  #{node.index} {node.kind.value:<17} {render(node.expr)}  <- {inputs}{suffix}")
         lines.extend(aggregate.describe() for aggregate in self.aggregates)
         return "\n".join(lines)
-
-
-def columns_read(expr: ast.Node) -> list[str]:
-    """The event fields a leaf or predicate expression reads itself (not through other plan nodes)."""
-    if isinstance(expr, (ast.FieldCompare, ast.LatestEventToState)):
-        return [expr.column]
-    if isinstance(expr, ast.PredNot):
-        return columns_read(expr.operand)
-    if isinstance(expr, (ast.PredAnd, ast.PredOr)):
-        return columns_read(expr.left) + columns_read(expr.right)
-    return []
 
 
 def kind_of(expr: ast.Node, kinds: dict[ast.Node, ast.Kind]) -> ast.Kind:

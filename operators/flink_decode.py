@@ -19,7 +19,7 @@ DEAD_LETTERS = OutputTag("dead-letters", Types.STRING())
 DECODED = Types.TUPLE([Types.STRING(), Types.LONG(), Types.STRING()])
 KEYED = Types.ROW([Types.STRING(), DECODED])
 TIMESTAMPED = Types.TUPLE([KEYED, Types.LONG()])
-INSTANT = Types.ROW([Types.STRING(), Types.LONG(), Types.STRING()])  # (key, time, payloads), see jobs/instants.py
+INSTANT = Types.TUPLE([Types.STRING(), Types.LONG(), Types.STRING()])  # (key, time, payloads), see jobs/instants.py
 KEYED_INSTANT = Types.ROW([Types.STRING(), INSTANT])
 
 

@@ -38,8 +38,10 @@ class TimelineFunction(KeyedProcessFunction):
     def process_element(self, value, ctx: KeyedProcessFunction.Context):
         key, time, payloads = value
         key_state = self._load()
-        yield from self._emit(key, self.keyed.on_instant(key_state, time, payloads))
+        changes = self.keyed.on_instant(key_state, time, payloads)
         self._store(ctx.timer_service(), key_state)
+        if changes:
+            yield from self._emit(key, changes)
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext):
         timers = ctx.timer_service()

@@ -39,17 +39,13 @@ class KeyedTimelines:
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        self.columns = engine.plan.columns
 
     def new_key(self) -> KeyState:
         return KeyState(self.engine.new_state())
 
     def on_instant(self, key_state: KeyState, time: int, payloads: str) -> list[Change]:
         """Apply the events of one instant (payloads joined by :data:`EVENT_SEPARATOR`); its changes."""
-        events = []
-        for payload in payloads.split(EVENT_SEPARATOR):
-            fields = orjson.loads(payload)
-            events.append({column: fields[column] for column in self.columns if column in fields})
+        events = [orjson.loads(payload) for payload in payloads.split(EVENT_SEPARATOR)]
         changes: list = []
         self.engine.process(key_state.engine_state, time, events, changes)
         return changes

@@ -280,12 +280,3 @@ def test_mutated_specs_raise_only_spec_error(mutations):
         position %= len(text) + 1
         text = text[:position] + insert + text[position + length :]
     _load_or_spec_error(text)
-
-
-def test_plan_columns_are_the_fields_its_leaves_and_predicates_read():
-    spec = load_spec(HEADER + """timelines:
-  s: latest_event_to_state(player)
-  seen: has_existed(kind == "a" && !(code > 3 || kind == "b"))
-  both: s == "play" && seen
-""")
-    assert compile_plan(spec).columns == ("player", "kind", "code")
