@@ -1,7 +1,8 @@
 """The jobs that the job benchmarks run, each from the same source to the same sink (files or Pulsar).
 
 - ``java``: the source straight into the sink, no Python operator at all.
-- ``python``: decode, watermarks, ``key_by`` (as in the job) and an identity keyed Python operator.
+- ``python``: decode and watermarks (as in the job), ``key_by`` (as the job keys its instants) and an
+  identity keyed Python operator.
 - ``timeline``: the job of ``jobs/pipeline.py``.
 - ``python-java-decode``: the Python floor with the key and time read by Flink SQL instead of decode.
 - ``naive``: decode, watermarks and one keyed operator per plan node (:mod:`operators.naive`).
@@ -36,7 +37,7 @@ class IdentityFunction(KeyedProcessFunction):
 
 
 def _events(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> KeyedStream:
-    """Decoded ``(key, time, payload)`` events with timestamps and watermarks, keyed, as in the job."""
+    """Decoded ``(key, time, payload)`` events with the job's timestamps and watermarks, keyed by Java."""
     spec = load_spec(spec_text)
     return keyed_by_first_field(decoded_events(env, spec.key, spec.time, config)[1])
 
