@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import json
-from itertools import groupby
 from typing import Any
 
 from dsl import ast
 from dsl.plan import Plan
 from dsl.render import render, render_literal
+from operators import batch
 from operators.decode import Event
 from operators.engine import Engine
 
@@ -17,8 +17,7 @@ def node_values(plan: Plan, events: list[Event], at: int) -> list[Any] | None:
     engine = Engine(plan)
     state, changes = engine.new_state(), []
     ordered = sorted((event for event in events if event.time <= at), key=lambda event: event.time)
-    for time, instant in groupby(ordered, key=lambda event: event.time):
-        engine.process(state, time, [event.fields for event in instant], changes)
+    batch.apply_events(engine, state, ordered, changes)
     engine.advance(state, at, changes)
     return engine.values_at(state, at) if engine.is_active(state) else None
 

@@ -2,8 +2,8 @@
 
 An :class:`Engine` is compiled once from a plan and holds no per-key data; each
 key's state is a small list of JSON values (see :mod:`operators.codegen`) that the
-caller keeps -- in a dict, or as bytes in Flink keyed state (:class:`operators.keyed.KeyState`
-serializes it with the reorder buffer). Work per event and per timer is
+caller keeps -- in a dict, or in Flink keyed state (:class:`operators.keyed.KeyState`
+serializes it with the key's pending timer). Work per event and per timer is
 bounded by the plan's size; history is never rescanned.
 
 Change records leave the engine as ``(timeline, time, value, rate)`` tuples
