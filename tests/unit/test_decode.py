@@ -5,6 +5,7 @@ import pytest
 
 from operators.decode import PAYLOAD_PREFIX_CHARS, Event, dead_letter, decode_event
 from operators.events import BadEvent
+from operators.keyed import EVENT_SEPARATOR
 
 
 def reason_of(raw, max_bytes: int = 1 << 20) -> str:
@@ -40,3 +41,9 @@ def test_a_dead_letter_keeps_a_bounded_prefix_of_the_payload():
     letter = dead_letter(b"y" * (PAYLOAD_PREFIX_CHARS + 10), "event too large")
     assert letter == {"reason": "event too large", "payload": "y" * PAYLOAD_PREFIX_CHARS, "truncated": True}
     assert dead_letter("short", "late") == {"reason": "late", "payload": "short"}
+
+
+@pytest.mark.parametrize("raw", ['{"id": "a\x1e", "ts": 1}', '{"id": "a", "ts": 1}\x1e', '\x1e{"id": "a", "ts": 1}'])
+def test_no_good_event_holds_the_instant_separator(raw):
+    assert EVENT_SEPARATOR in raw
+    assert reason_of(raw).startswith("malformed JSON")
