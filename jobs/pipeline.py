@@ -144,7 +144,7 @@ def timestamped_events(decoded: DataStream, strategy: WatermarkStrategy) -> Data
         strategy._j_watermark_strategy.withTimestampAssigner(python_event_time.CustomTimestampAssigner()))
     with_time.uid("watermarks").name("watermarks").setParallelism(1)
     events = with_time.map(python_event_time.RemoveTimestampMapFunction(), KEYED.get_java_type_info())
-    events.uid("key").name("key").setParallelism(1)
+    events.uid("events").name("events").setParallelism(1)
     return DataStream(events)
 
 

@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 from dsl.ast import Compare, HasExisted, Kind, LatestEventToState, Not
 from dsl.errors import SpecError
 from dsl.parser import parse_expression
-from dsl.plan import compile_plan
 from dsl.spec import load_spec, load_spec_file
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cirr.yaml"
