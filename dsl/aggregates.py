@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dsl.ast import Node
+from dsl.nodes import Node
 from dsl.errors import did_you_mean
 
 METRICS = ("count", "sum", "avg", "min", "max")

@@ -1,4 +1,4 @@
-"""Timeline expressions: text to syntax tree (see ``dsl.ast``).
+"""Timeline expressions: text to syntax tree (see ``dsl.nodes``).
 
 Precedence from tight to loose: comparison (``tl OP literal``), ``!``, ``&&``,
 ``||``. Inside the first argument of ``has_existed``/``has_existed_within`` the
@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Callable, Iterator
 
 from dsl.aggregates import DEFAULT_EVERY_MS, METRICS, Aggregate, unknown_metric
-from dsl.ast import (
+from dsl.nodes import (
     And,
     Compare,
     DurationInCurState,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dsl import ast
+from dsl import nodes
 from dsl.aggregates import Aggregate
 from dsl.render import render, render_duration
 from dsl.spec import Spec
@@ -14,8 +14,8 @@ class PlanNode:
     """One node of the DAG; ``inputs`` are indices of earlier nodes."""
 
     index: int
-    expr: ast.Node
-    kind: ast.Kind
+    expr: nodes.Node
+    kind: nodes.Kind
     inputs: tuple[int, ...]
 
 
@@ -69,30 +69,30 @@ class Plan:
         return "\n".join(lines)
 
 
-def kind_of(expr: ast.Node, kinds: dict[ast.Node, ast.Kind]) -> ast.Kind:
+def kind_of(expr: nodes.Node, kinds: dict[nodes.Node, nodes.Kind]) -> nodes.Kind:
     """The kind of an expression whose children's kinds are already known."""
-    if isinstance(expr, ast.PREDICATE_NODES):
-        return ast.Kind.PREDICATE
-    if isinstance(expr, ast.LatestEventToState):
-        return ast.Kind.STATE
-    if isinstance(expr, (ast.DurationWhere, ast.DurationInCurState)):
-        return ast.Kind.NUMBER
-    return ast.Kind.BOOL
+    if isinstance(expr, nodes.PREDICATE_NODES):
+        return nodes.Kind.PREDICATE
+    if isinstance(expr, nodes.LatestEventToState):
+        return nodes.Kind.STATE
+    if isinstance(expr, (nodes.DurationWhere, nodes.DurationInCurState)):
+        return nodes.Kind.NUMBER
+    return nodes.Kind.BOOL
 
 
 def compile_plan(spec: Spec) -> Plan:
     """Build the DAG of the spec's outputs and aggregates, sharing structurally equal sub-expressions."""
-    index_of: dict[ast.Node, int] = {}
-    kinds: dict[ast.Node, ast.Kind] = {}
-    nodes: list[PlanNode] = []
+    index_of: dict[nodes.Node, int] = {}
+    kinds: dict[nodes.Node, nodes.Kind] = {}
+    plan_nodes: list[PlanNode] = []
 
-    def visit(expr: ast.Node) -> int:
+    def visit(expr: nodes.Node) -> int:
         if expr in index_of:
             return index_of[expr]
-        inputs = tuple(visit(child) for child in ast.children(expr))
+        inputs = tuple(visit(child) for child in nodes.children(expr))
         kinds[expr] = kind_of(expr, kinds)
-        index_of[expr] = len(nodes)
-        nodes.append(PlanNode(len(nodes), expr, kinds[expr], inputs))
+        index_of[expr] = len(plan_nodes)
+        plan_nodes.append(PlanNode(len(plan_nodes), expr, kinds[expr], inputs))
         return index_of[expr]
 
     outputs = {name: visit(spec.timelines[name]) for name in spec.outputs}
@@ -100,8 +100,8 @@ def compile_plan(spec: Spec) -> Plan:
         PlanAggregate(
             aggregate,
             visit(aggregate.timeline),
-            tuple(visit(ast.LatestEventToState(column)) for column in aggregate.group_by),
+            tuple(visit(nodes.LatestEventToState(column)) for column in aggregate.group_by),
         )
         for aggregate in spec.aggregates
     )
-    return Plan(spec, tuple(nodes), outputs, aggregates)
+    return Plan(spec, tuple(plan_nodes), outputs, aggregates)

@@ -10,10 +10,10 @@ from typing import Any, Iterator, NamedTuple
 import yaml
 
 from dsl.aggregates import DEFAULT_EVERY_MS, METRICS, Aggregate, unknown_metric
-from dsl.ast import Kind, Node
+from dsl.nodes import Kind, Node
 from dsl.errors import SpecError, did_you_mean
 from dsl.parser import FUNCTION_NAMES, parse_definition, parse_duration, parse_expression
-from dsl.types import CheckedTimelines, check_aggregate, check_timelines
+from dsl.typecheck import CheckedTimelines, check_aggregate, check_timelines
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from pyflink.common import Types
 from pyflink.datastream import DataStream
 from pyflink.table import DataTypes, Schema, StreamTableEnvironment
 
-from operators.flink_decode import KEYED_INSTANT
-from operators.keyed import EVENT_SEPARATOR
+from operators.decode import KEYED_INSTANT
+from engine.keyed import EVENT_SEPARATOR
 
 ROWTIME = "rowtime"  # the DataStream timestamp, as the table's time attribute
 

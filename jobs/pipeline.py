@@ -37,9 +37,9 @@ from dsl.spec import load_spec
 from jobs.artifacts import export_artifacts
 from jobs.config import FileSinkConfig, FileSourceConfig, JobConfig, PulsarSinkConfig
 from jobs.instants import instants
-from operators.flink_aggregate import AGGREGATE_KEY, CONTRIBUTIONS, CombineFunction, aggregate_key
-from operators.flink_decode import DEAD_LETTERS, DECODED, INSTANT, KEYED, TIMESTAMPED, DecodeFunction, late_letter
-from operators.flink_operator import TimelineFunction
+from operators.aggregates import AGGREGATE_KEY, CONTRIBUTIONS, CombineFunction, aggregate_key
+from operators.decode import DEAD_LETTERS, DECODED, INSTANT, KEYED, TIMESTAMPED, DecodeFunction, late_letter
+from operators.timelines import TimelineFunction
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

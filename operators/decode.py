@@ -1,40 +1,49 @@
-"""Turning raw payloads into events, or into dead letters that say why not."""
+"""The decode step of the Flink job: raw payloads to keyed, timestamped events or dead letters.
+
+Decode emits each event in the shape the Java operators after it read
+directly (see ``jobs.pipeline.timestamped_events``): ``(Row(key, event), time)``
+where ``event`` is ``(key, time, payload)``. The Java timestamp assigner takes
+``time``, and the key is the first field of the row, as PyFlink's keyed
+operators expect, so no further Python step runs before ``key_by``.
+"""
 from __future__ import annotations
 
-from typing import Any, NamedTuple
-
 import orjson
+from pyflink.common import Row, Types
+from pyflink.datastream import OutputTag, ProcessFunction
 
-from operators.events import BadEvent, event_key, event_time
+from engine.decode import dead_letter, decode_event
+from engine.events import BadEvent
 
-MAX_EVENT_BYTES = 1 << 20
-PAYLOAD_PREFIX_CHARS = 2048
-
-
-class Event(NamedTuple):
-    key: str
-    time: int
-    fields: dict[str, Any]
-
-
-def decode_event(raw: bytes | str, key_field: str, time_field: str,
-                 max_bytes: int = MAX_EVENT_BYTES) -> Event:
-    """Parse one JSON object and read its key and time; raises :class:`BadEvent`."""
-    if len(raw) > max_bytes:
-        raise BadEvent(f"event too large: {len(raw)} bytes (limit {max_bytes})")
-    try:
-        fields = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        raise BadEvent(f"malformed JSON: {error}") from None
-    if not isinstance(fields, dict):
-        raise BadEvent(f"not a JSON object: {type(fields).__name__}")
-    return Event(event_key(fields, key_field), event_time(fields, time_field), fields)
+DEAD_LETTERS = OutputTag("dead-letters", Types.STRING())
+DECODED = Types.TUPLE([Types.STRING(), Types.LONG(), Types.STRING()])
+KEYED = Types.ROW([Types.STRING(), DECODED])
+TIMESTAMPED = Types.TUPLE([KEYED, Types.LONG()])
+INSTANT = Types.TUPLE([Types.STRING(), Types.LONG(), Types.STRING()])  # (key, time, payloads), see jobs/instants.py
+KEYED_INSTANT = Types.ROW([Types.STRING(), INSTANT])
 
 
-def dead_letter(raw: bytes | str, reason: str) -> dict[str, Any]:
-    """The dead-letter record: the reason and the payload (a bounded prefix of it)."""
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-    letter = {"reason": reason, "payload": text[:PAYLOAD_PREFIX_CHARS]}
-    if len(text) > PAYLOAD_PREFIX_CHARS:
-        letter["truncated"] = True
-    return letter
+class DecodeFunction(ProcessFunction):
+    """Emits ``(Row(key, (key, time, payload)), time)``; bad payloads go to :data:`DEAD_LETTERS`.
+
+    Blank lines are skipped.
+    """
+
+    def __init__(self, key_field: str, time_field: str):
+        self.key_field = key_field
+        self.time_field = time_field
+
+    def process_element(self, value: str, ctx: ProcessFunction.Context):
+        if not value.strip():
+            return
+        try:
+            event = decode_event(value, self.key_field, self.time_field)
+        except BadEvent as error:
+            yield DEAD_LETTERS, orjson.dumps(dead_letter(value, error.reason)).decode()
+            return
+        yield Row(event.key, (event.key, event.time, value)), event.time
+
+
+def late_letter(payload: str) -> str:
+    """The dead letter of an event that came at or below the watermark."""
+    return orjson.dumps(dead_letter(payload, "late")).decode()

@@ -17,11 +17,11 @@ import orjson
 
 from dsl.plan import compile_plan
 from dsl.spec import load_spec_file
-from jobs.generate import generate_sessions
-from operators import batch, reference
-from operators.decode import decode_event
-from operators.engine import Engine
-from operators.keyed import KeyState
+from cli.generate import generate_sessions
+from engine import batch, reference
+from engine.decode import decode_event
+from engine.incremental import Engine
+from engine.keyed import KeyState
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,7 +5,7 @@
   identity keyed Python operator.
 - ``timeline``: the job of ``jobs/pipeline.py``.
 - ``python-java-decode``: the Python floor with the key and time read by Flink SQL instead of decode.
-- ``naive``: decode, watermarks and one keyed operator per plan node (:mod:`operators.naive`).
+- ``naive``: decode, watermarks and one keyed operator per plan node (:mod:`benchmarks.naive`).
 """
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from dsl.plan import compile_plan
 from dsl.spec import load_spec
 from jobs.config import JobConfig
 from jobs.pipeline import build_graph, decoded_events, keyed_by_first_field, sink_output, source_stream
-from operators.flink_decode import KEYED
-from operators.naive import build_naive_graph
+from operators.decode import KEYED
+from benchmarks.naive import build_naive_graph
 
 
 class IdentityFunction(KeyedProcessFunction):
@@ -55,7 +55,7 @@ def python_floor_java_decode(env: StreamExecutionEnvironment, spec_text: str, co
     """The Python floor with key and time read from the JSON by Flink SQL (``JSON_VALUE``) instead of decode.
 
     A lever measured, not a job: it has no dead letters, and ``JSON_VALUE`` reads keys and times more
-    loosely than ``operators/events.py`` (any scalar key, no ISO-8601 times).
+    loosely than ``engine/events.py`` (any scalar key, no ISO-8601 times).
     """
     spec = load_spec(spec_text)
     tables = StreamTableEnvironment.create(env)

@@ -33,11 +33,11 @@ from bench_graphs import GRAPHS
 from dsl.plan import compile_plan
 from dsl.spec import load_spec
 from jobs.config import job_config
-from jobs.generate import generate_sessions
+from cli.generate import generate_sessions
 from jobs.pipeline import RunOptions, create_environment
-from operators import batch
-from operators.decode import decode_event
-from operators.engine import Engine
+from engine import batch
+from engine.decode import decode_event
+from engine.incremental import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 CIRR = ROOT / "examples" / "cirr.yaml"

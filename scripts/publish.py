@@ -15,7 +15,7 @@ from typing import Iterator
 import orjson
 import pulsar
 
-from jobs.generate import generate_sessions
+from cli.generate import generate_sessions
 
 
 def payloads(args: argparse.Namespace) -> Iterator[bytes]:

@@ -5,52 +5,52 @@ import dataclasses
 
 from hypothesis import strategies as st
 
-from dsl import ast
+from dsl import nodes
 from dsl.aggregates import METRICS, Aggregate
 from dsl.plan import kind_of
 from dsl.spec import Spec
 
 COLUMNS = ("a", "b", "n", "f")
 STRINGS = ("x", "y", "z")
-OPS = ast.COMPARISON_OPS
+OPS = nodes.COMPARISON_OPS
 
 values = st.sampled_from(STRINGS) | st.sampled_from((1, 2, 2.0, 3)) | st.booleans() | st.none()
 literals = st.sampled_from(STRINGS) | st.sampled_from((1, 2, 2.5)) | st.booleans()
 
-field_compares = st.builds(ast.FieldCompare, st.sampled_from(COLUMNS), st.sampled_from(OPS), literals)
+field_compares = st.builds(nodes.FieldCompare, st.sampled_from(COLUMNS), st.sampled_from(OPS), literals)
 predicates = st.recursive(
     field_compares,
-    lambda inner: st.builds(ast.PredNot, inner) | st.builds(ast.PredAnd, inner, inner)
-    | st.builds(ast.PredOr, inner, inner),
+    lambda inner: st.builds(nodes.PredNot, inner) | st.builds(nodes.PredAnd, inner, inner)
+    | st.builds(nodes.PredOr, inner, inner),
     max_leaves=3,
 )
-states = st.builds(ast.LatestEventToState, st.sampled_from(COLUMNS))
+states = st.builds(nodes.LatestEventToState, st.sampled_from(COLUMNS))
 
 
 def _timelines(booleans: st.SearchStrategy) -> st.SearchStrategy:
-    numerics = st.builds(ast.DurationWhere, booleans) | st.builds(ast.DurationInCurState, states | booleans)
+    numerics = st.builds(nodes.DurationWhere, booleans) | st.builds(nodes.DurationInCurState, states | booleans)
     return (
-        st.builds(ast.Not, booleans)
-        | st.builds(ast.And, booleans, booleans)
-        | st.builds(ast.Or, booleans, booleans)
-        | st.builds(ast.Compare, states, st.sampled_from(OPS), literals)
-        | st.builds(ast.Compare, booleans, st.sampled_from(("==", "!=")), st.booleans())
-        | st.builds(ast.Compare, numerics, st.sampled_from(OPS), st.integers(0, 40))
+        st.builds(nodes.Not, booleans)
+        | st.builds(nodes.And, booleans, booleans)
+        | st.builds(nodes.Or, booleans, booleans)
+        | st.builds(nodes.Compare, states, st.sampled_from(OPS), literals)
+        | st.builds(nodes.Compare, booleans, st.sampled_from(("==", "!=")), st.booleans())
+        | st.builds(nodes.Compare, numerics, st.sampled_from(OPS), st.integers(0, 40))
     )
 
 
-boolean_leaves = st.builds(ast.HasExisted, predicates) | st.builds(
-    ast.HasExistedWithin, predicates, st.integers(1, 20))
+boolean_leaves = st.builds(nodes.HasExisted, predicates) | st.builds(
+    nodes.HasExistedWithin, predicates, st.integers(1, 20))
 booleans = st.recursive(boolean_leaves, _timelines, max_leaves=6)
-numerics = st.builds(ast.DurationWhere, booleans) | st.builds(ast.DurationInCurState, states | booleans)
+numerics = st.builds(nodes.DurationWhere, booleans) | st.builds(nodes.DurationInCurState, states | booleans)
 timelines = states | booleans | numerics
 
 
-def kind_of_tree(expr: ast.Node) -> ast.Kind:
-    kinds: dict[ast.Node, ast.Kind] = {}
+def kind_of_tree(expr: nodes.Node) -> nodes.Kind:
+    kinds: dict[nodes.Node, nodes.Kind] = {}
 
-    def visit(node: ast.Node) -> None:
-        for child in ast.children(node):
+    def visit(node: nodes.Node) -> None:
+        for child in nodes.children(node):
             visit(child)
         kinds[node] = kind_of(node, kinds)
 
@@ -70,9 +70,9 @@ def specs(draw) -> Spec:
                 outputs=names, session_timeout_ms=timeout, aggregates=aggregates)
 
 
-def aggregates_over(trees: list[ast.Node]) -> st.SearchStrategy[Aggregate]:
+def aggregates_over(trees: list[nodes.Node]) -> st.SearchStrategy[Aggregate]:
     """An aggregate (to be named) of one of ``trees`` or a new tree, never of a state timeline."""
-    shared = [tree for tree in trees if kind_of_tree(tree) is not ast.Kind.STATE]
+    shared = [tree for tree in trees if kind_of_tree(tree) is not nodes.Kind.STATE]
     aggregated = booleans | numerics
     return st.builds(
         Aggregate,

@@ -14,11 +14,11 @@ from itertools import groupby
 
 import orjson
 
-from operators.aggregate import AggregateCombiner, record_order
-from operators.codegen import NEVER
-from operators.decode import Event
-from operators.engine import Engine
-from operators.keyed import EVENT_SEPARATOR, KeyedTimelines, KeyState
+from engine.aggregate import AggregateCombiner, record_order
+from engine.codegen import NEVER
+from engine.decode import Event
+from engine.incremental import Engine
+from engine.keyed import EVENT_SEPARATOR, KeyedTimelines, KeyState
 
 NO_WATERMARK = -(2**63)  # Flink's Long.MIN_VALUE
 

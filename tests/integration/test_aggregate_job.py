@@ -11,10 +11,10 @@ from publish import publish
 
 from dsl.plan import compile_plan
 from dsl.spec import load_spec_file
-from operators import batch, reference
-from operators.aggregate import record_order
-from operators.decode import decode_event
-from operators.engine import Engine
+from engine import batch, reference
+from engine.aggregate import record_order
+from engine.decode import decode_event
+from engine.incremental import Engine
 
 from .conftest import ROOT, timeline_run
 from .test_job import ORDER, arrivals, pulsar_settings

@@ -13,10 +13,10 @@ from publish import publish
 
 from dsl.plan import compile_plan
 from dsl.spec import load_spec_file
-from jobs.generate import generate_sessions
-from operators import batch, reference
-from operators.decode import decode_event
-from operators.engine import Engine
+from cli.generate import generate_sessions
+from engine import batch, reference
+from engine.decode import decode_event
+from engine.incremental import Engine
 
 from .conftest import CIRR, FLUSH_KEY, flush_event, read_messages, start_timeline_run, stop_job, timeline_run
 

@@ -5,7 +5,7 @@ import orjson
 import pytest
 from publish import publish
 
-from jobs.generate import generate_sessions
+from cli.generate import generate_sessions
 
 from .conftest import (FLUSH_KEY, canonical, flush_event, read_messages, read_until_complete, start_timeline_run,
                        stop_job)

@@ -12,7 +12,7 @@ import pytest
 from consume import read_topic
 from publish import publish
 
-from jobs.generate import generate_sessions
+from cli.generate import generate_sessions
 
 from .conftest import (FLUSH_KEY, JOB_TIMEOUT_S, canonical, flush_event, read_until_complete, start_timeline_run,
                        stop_job, topic_messages)

@@ -6,11 +6,11 @@ import pytest
 
 from dsl.plan import compile_plan
 from dsl.spec import Spec, load_spec
-from operators import batch, reference
-from operators.aggregate import AggregateCombiner
-from operators.decode import Event
-from operators.engine import Engine
-from operators.ticks import Contribution
+from engine import batch, reference
+from engine.aggregate import AggregateCombiner
+from engine.decode import Event
+from engine.incremental import Engine
+from engine.ticks import Contribution
 from tests.streaming import run_streaming
 
 TIMELINES = """\

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from dsl.aggregates import Aggregate
-from dsl.ast import And, Compare, DurationWhere, LatestEventToState
+from dsl.nodes import And, Compare, DurationWhere, LatestEventToState
 from dsl.errors import SpecError
 from dsl.parser import parse_expression
 from dsl.plan import compile_plan

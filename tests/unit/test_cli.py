@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.cli import main
+from cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "examples" / "cirr.yaml"

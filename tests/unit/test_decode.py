@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from operators.decode import PAYLOAD_PREFIX_CHARS, Event, dead_letter, decode_event
-from operators.events import BadEvent
-from operators.keyed import EVENT_SEPARATOR
+from engine.decode import PAYLOAD_PREFIX_CHARS, Event, dead_letter, decode_event
+from engine.events import BadEvent
+from engine.keyed import EVENT_SEPARATOR
 
 
 def reason_of(raw, max_bytes: int = 1 << 20) -> str:

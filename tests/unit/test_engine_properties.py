@@ -5,9 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dsl.plan import compile_plan
-from operators import batch, reference
-from operators.decode import Event
-from operators.engine import Engine
+from engine import batch, reference
+from engine.decode import Event
+from engine.incremental import Engine
 from tests import strategies
 from tests.streaming import run_streaming
 

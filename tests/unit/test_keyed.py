@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dsl.plan import compile_plan
 from dsl.spec import load_spec
-from operators.engine import Engine
-from operators.keyed import EVENT_SEPARATOR, KeyedTimelines, KeyState
+from engine.incremental import Engine
+from engine.keyed import EVENT_SEPARATOR, KeyedTimelines, KeyState
 
 SPEC = load_spec("""\
 name: keyed

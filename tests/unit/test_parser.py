@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dsl.ast import (
+from dsl.nodes import (
     And,
     Compare,
     DurationInCurState,

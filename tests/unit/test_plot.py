@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from dsl.spec import load_spec_file
-from jobs.cli import read_events
-from jobs.plot import plot_key, timeline_changes
+from cli.main import read_events
+from cli.plot import plot_key, timeline_changes
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = load_spec_file(ROOT / "examples" / "cirr.yaml")

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from dsl.spec import load_spec_file
-from jobs.generate import generate_sessions
-from jobs.plot_metric import plot_metric
-from operators.decode import Event
+from cli.generate import generate_sessions
+from cli.plot_metric import plot_metric
+from engine.decode import Event
 
 SPEC = load_spec_file(Path(__file__).resolve().parents[2] / "examples" / "cirr-by-cdn.yaml")
 

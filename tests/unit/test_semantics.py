@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from dsl.ast import (
+from dsl.nodes import (
     And,
     Compare,
     DurationInCurState,
@@ -26,10 +26,10 @@ from dsl.ast import (
 )
 from dsl.plan import compile_plan
 from dsl.spec import Spec
-from operators import batch, reference
-from operators.decode import Event
-from operators.engine import Engine
-from operators.events import event_key, event_time
+from engine import batch, reference
+from engine.decode import Event
+from engine.incremental import Engine
+from engine.events import event_key, event_time
 
 
 def incremental(spec: Spec, events) -> list[dict]:

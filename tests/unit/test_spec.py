@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dsl.ast import Compare, HasExisted, Kind, LatestEventToState, Not
+from dsl.nodes import Compare, HasExisted, Kind, LatestEventToState, Not
 from dsl.errors import SpecError
 from dsl.parser import parse_expression
 from dsl.spec import load_spec, load_spec_file

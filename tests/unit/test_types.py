@@ -2,10 +2,10 @@
 
 import pytest
 
-from dsl.ast import And, Compare, FieldCompare, HasExisted, Kind, LatestEventToState
+from dsl.nodes import And, Compare, FieldCompare, HasExisted, Kind, LatestEventToState
 from dsl.errors import SpecError
 from dsl.parser import parse_expression
-from dsl.types import check_timelines
+from dsl.typecheck import check_timelines
 
 
 def check(**sources):

@@ -19,8 +19,8 @@ from pyflink.datastream import KeyedProcessFunction, OutputTag, RuntimeContext
 from pyflink.datastream.state import MapStateDescriptor
 
 from dsl.spec import load_spec
-from operators.aggregate import AggregateCombiner, folded
-from operators.ticks import Contribution
+from engine.aggregate import AggregateCombiner, folded
+from engine.ticks import Contribution
 
 CONTRIBUTIONS = OutputTag(
     "contributions", Types.TUPLE([Types.STRING(), Types.STRING(), Types.LONG(), Types.LONG()]))

@@ -4,10 +4,10 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any, Iterable
 
-from operators.aggregate import AggregateCombiner
-from operators.codegen import NEVER
-from operators.decode import Event
-from operators.engine import Engine
+from engine.aggregate import AggregateCombiner
+from engine.codegen import NEVER
+from engine.decode import Event
+from engine.incremental import Engine
 
 
 def group_by_key(events: Iterable[Event]) -> dict[str, list[Event]]:

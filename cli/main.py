@@ -13,12 +13,12 @@ from dsl.errors import SpecError
 from dsl.plan import compile_plan
 from dsl.spec import Spec, load_spec, load_spec_file
 from jobs.config import job_config, with_overrides
-from jobs.explain import explain_json, explain_text
-from jobs.generate import generate_sessions
-from operators import batch, reference
-from operators.decode import Event, decode_event
-from operators.engine import Engine
-from operators.events import BadEvent, event_time
+from cli.explain import explain_json, explain_text
+from cli.generate import generate_sessions
+from engine import batch, reference
+from engine.decode import Event, decode_event
+from engine.incremental import Engine
+from engine.events import BadEvent, event_time
 
 
 def read_events(path: Path, spec: Spec, strict: bool) -> Iterator[Event]:
@@ -81,8 +81,8 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 def cmd_plot(args: argparse.Namespace) -> None:
     # matplotlib is slow to import; only this command needs it
-    from jobs.plot import plot_key
-    from jobs.plot_metric import plot_metric
+    from cli.plot import plot_key
+    from cli.plot_metric import plot_metric
 
     spec = load_spec_file(args.spec)
     events = read_events(args.events, spec, False)

@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dsl import ast
+from dsl import nodes
 from dsl.plan import Plan
 from dsl.render import render, render_literal
-from operators import batch
-from operators.decode import Event
-from operators.engine import Engine
+from engine import batch
+from engine.decode import Event
+from engine.incremental import Engine
 
 
 def node_values(plan: Plan, events: list[Event], at: int) -> list[Any] | None:
@@ -24,9 +24,9 @@ def node_values(plan: Plan, events: list[Event], at: int) -> list[Any] | None:
 
 def _shown(plan: Plan, index: int, value: Any) -> str:
     kind = plan.nodes[index].kind
-    if kind is ast.Kind.PREDICATE:
+    if kind is nodes.Kind.PREDICATE:
         return "(per event)"
-    if kind is ast.Kind.NUMBER:
+    if kind is nodes.Kind.NUMBER:
         return f"{value} ms"
     return "null" if value is None else render_literal(value)
 
@@ -51,9 +51,9 @@ def explain_text(plan: Plan, events: list[Event], at: int) -> str:
 
 def explain_json(plan: Plan, events: list[Event], at: int) -> str:
     values = node_values(plan, events, at)
-    nodes = [
+    node_rows = [
         {"node": node.index, "kind": node.kind.name.lower(), "expression": render(node.expr),
          "inputs": list(node.inputs), "value": None if values is None else values[node.index]}
         for node in plan.nodes
     ]
-    return json.dumps({"at": at, "active": values is not None, "outputs": plan.outputs, "nodes": nodes}, indent=2)
+    return json.dumps({"at": at, "active": values is not None, "outputs": plan.outputs, "nodes": node_rows}, indent=2)

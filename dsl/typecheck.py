@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Iterator, Mapping
 
 from dsl.aggregates import Aggregate
-from dsl.ast import (
+from dsl.nodes import (
     And,
     Compare,
     DurationInCurState,

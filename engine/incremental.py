@@ -1,26 +1,26 @@
 """The incremental engine: per-key timelines updated event by event.
 
 An :class:`Engine` is compiled once from a plan and holds no per-key data; each
-key's state is a small list of JSON values (see :mod:`operators.codegen`) that the
-caller keeps -- in a dict, or in Flink keyed state (:class:`operators.keyed.KeyState`
+key's state is a small list of JSON values (see :mod:`engine.codegen`) that the
+caller keeps -- in a dict, or in Flink keyed state (:class:`engine.keyed.KeyState`
 serializes it with the key's pending timer). Work per event and per timer is
 bounded by the plan's size; history is never rescanned.
 
 Change records leave the engine as ``(timeline, time, value, rate)`` tuples
 (``rate`` is None for state and boolean timelines); :func:`to_record` turns one
 into the JSON object of the output format. A plan with aggregates also puts
-a :class:`~operators.ticks.Contribution` into the same output lists at every
+a :class:`~engine.ticks.Contribution` into the same output lists at every
 tick of an active key, after everything else at that instant.
 """
 from __future__ import annotations
 
 from typing import Any, Iterable
 
-from dsl import ast
+from dsl import nodes
 from dsl.plan import Plan
-from operators.codegen import NEVER, TICK, generate
-from operators.ticks import Ticks
-from operators.values import compare, same_value
+from engine.codegen import NEVER, TICK, generate
+from engine.ticks import Ticks
+from engine.values import compare, same_value
 
 Change = tuple[str, int, Any, "int | None"]
 T0, LAST, DUE = 0, 1, 2
@@ -43,7 +43,7 @@ class Engine:
         self._evaluate = namespace["evaluate"]
         self._probe = namespace["probe"]
         self._end_changes = [
-            (name, None, 0 if plan.nodes[index].kind is ast.Kind.NUMBER else None)
+            (name, None, 0 if plan.nodes[index].kind is nodes.Kind.NUMBER else None)
             for name, index in plan.outputs.items()
         ]
         if plan.aggregates:  # bound here so that plans without aggregates keep the plain methods

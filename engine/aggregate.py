@@ -11,8 +11,8 @@ from typing import Any, Iterable
 import orjson
 
 from dsl.aggregates import Aggregate
-from operators.engine import Change, to_record
-from operators.ticks import Contribution
+from engine.incremental import Change, to_record
+from engine.ticks import Contribution
 
 _Fold = list  # [group, count, sum, min, max]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import orjson
 
-from operators.codegen import NEVER
-from operators.engine import Change, Engine
+from engine.codegen import NEVER
+from engine.incremental import Change, Engine
 
 EVENT_SEPARATOR = "\x1e"  # joins the payloads of one instant; raw control characters cannot occur in JSON text
 

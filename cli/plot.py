@@ -14,19 +14,19 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from dsl import ast
+from dsl import nodes
 from dsl.plan import compile_plan
 from dsl.spec import Spec
-from operators.batch import run_key
-from operators.decode import Event
-from operators.engine import Engine
+from engine.batch import run_key
+from engine.decode import Event
+from engine.incremental import Engine
 
 EPOCH_MS_FROM = 10**11  # first event times from 1973 on are read as epoch milliseconds
 MARGIN = 0.1  # shown after the last change, as a share of the span before it
 MIN_MARGIN_MS = 500
 CHAR_WIDTH = 0.008  # width of one label character, as a share of the axis width
 EVENT_LEVELS = 3  # heights at which event labels are staggered
-ROW_HEIGHTS = {ast.Kind.STATE: 0.45, ast.Kind.BOOL: 0.35, ast.Kind.NUMBER: 0.9}
+ROW_HEIGHTS = {nodes.Kind.STATE: 0.45, nodes.Kind.BOOL: 0.35, nodes.Kind.NUMBER: 0.9}
 EVENT_ROW_HEIGHT = 0.7
 TRUE_COLOR = "#4c72b0"
 LINE_COLOR = "#dd8452"
@@ -124,14 +124,14 @@ def _figure(spec: Spec, key: str, key_events: list[Event], changes: dict[str, li
     figure.get_layout_engine().set(h_pad=0.1)
     FigureCanvasAgg(figure)
     rows = figure.subplots(len(heights), 1, sharex=True, height_ratios=heights, squeeze=False)[:, 0]
-    colors = _state_colors(value for name, kind in zip(changes, kinds) if kind is ast.Kind.STATE
+    colors = _state_colors(value for name, kind in zip(changes, kinds) if kind is nodes.Kind.STATE
                            for _, value, _ in changes[name])
     _draw_events(rows[0], key_events, spec, axis)
     for row, name, kind in zip(rows[1:], changes, kinds):
         spans = _spans(changes[name], axis.end)
-        if kind is ast.Kind.STATE:
+        if kind is nodes.Kind.STATE:
             _draw_state(row, spans, axis, colors)
-        elif kind is ast.Kind.BOOL:
+        elif kind is nodes.Kind.BOOL:
             _draw_bool(row, spans, axis)
         else:
             _draw_number(row, spans, axis)
@@ -169,9 +169,9 @@ def _label_fields(spec: Spec) -> list[str]:
     stack = list(reversed(spec.timelines.values()))
     while stack:
         node = stack.pop()
-        if isinstance(node, (ast.FieldCompare, ast.LatestEventToState)) and node.column not in fields:
+        if isinstance(node, (nodes.FieldCompare, nodes.LatestEventToState)) and node.column not in fields:
             fields.append(node.column)
-        stack.extend(reversed(ast.children(node)))
+        stack.extend(reversed(nodes.children(node)))
     return fields
 
 

@@ -19,7 +19,7 @@ Nodes are evaluated in plan order, each exactly once per instant, into locals
 """
 from __future__ import annotations
 
-from dsl import ast
+from dsl import nodes
 from dsl.plan import Plan, PlanNode
 
 NEVER = 2**63 - 1  # Flink's Long.MAX_VALUE: "no timer"
@@ -60,30 +60,30 @@ class _Writer:
         self.probe.append(line)
 
 
-def predicate_source(expr: ast.Node) -> str:
+def predicate_source(expr: nodes.Node) -> str:
     """A Python expression over the event dict ``ev`` that evaluates a predicate."""
-    if isinstance(expr, ast.FieldCompare):
+    if isinstance(expr, nodes.FieldCompare):
         field = f"ev.get({expr.column!r})"
         if isinstance(expr.literal, str) and expr.op == "==":
             return f"{field} == {expr.literal!r}"
         return f"_compare({field}, {expr.op!r}, {expr.literal!r})"
-    if isinstance(expr, ast.PredNot):
+    if isinstance(expr, nodes.PredNot):
         return f"not ({predicate_source(expr.operand)})"
-    joiner = " and " if isinstance(expr, ast.PredAnd) else " or "
+    joiner = " and " if isinstance(expr, nodes.PredAnd) else " or "
     return f"({predicate_source(expr.left)}){joiner}({predicate_source(expr.right)})"
 
 
 def _leaf(w: _Writer, node: PlanNode) -> None:
     expr, i = node.expr, node.index
-    if isinstance(expr, ast.LatestEventToState):
+    if isinstance(expr, nodes.LatestEventToState):
         slot = w.slots("None")
         w.apply += [f"x = ev.get({expr.column!r})", f"if x is not None: s[{slot}] = x"]
         w.both(f"n{i} = s[{slot}]")
-    elif isinstance(expr, ast.HasExisted):
+    elif isinstance(expr, nodes.HasExisted):
         slot = w.slots("False")
         w.apply.append(f"if not s[{slot}] and p{node.inputs[0]}: s[{slot}] = True")
         w.both(f"n{i} = s[{slot}]")
-    elif isinstance(expr, ast.HasExistedWithin):
+    elif isinstance(expr, nodes.HasExistedWithin):
         slot = w.slots("t")
         w.apply.append(f"if p{node.inputs[0]}: s[{slot}] = t + {expr.window_ms}")
         w.both(f"n{i} = t < s[{slot}]")
@@ -93,13 +93,13 @@ def _leaf(w: _Writer, node: PlanNode) -> None:
 def _derived(w: _Writer, node: PlanNode) -> None:
     expr, i = node.expr, node.index
     operands = [f"n{k}" for k in node.inputs]
-    if isinstance(expr, ast.Not):
+    if isinstance(expr, nodes.Not):
         w.both(f"n{i} = not {operands[0]}")
-    elif isinstance(expr, ast.And):
+    elif isinstance(expr, nodes.And):
         w.both(f"n{i} = {operands[0]} and {operands[1]}")
-    elif isinstance(expr, ast.Or):
+    elif isinstance(expr, nodes.Or):
         w.both(f"n{i} = {operands[0]} or {operands[1]}")
-    elif isinstance(expr, ast.Compare):
+    elif isinstance(expr, nodes.Compare):
         _compare(w, node)
 
 
@@ -107,11 +107,11 @@ def _compare(w: _Writer, node: PlanNode) -> None:
     expr, i, child = node.expr, node.index, node.inputs[0]
     operand_kind = w.plan.nodes[child].kind
     literal = repr(expr.literal)
-    if operand_kind is ast.Kind.NUMBER:
+    if operand_kind is nodes.Kind.NUMBER:
         v, r = f"v{child}", f"r{child}"
         w.both(f"n{i} = " + _NUMERIC_COMPARE[expr.op].format(v=v, r=r, c=literal))
         w.due.append(f"if {r} == 1 and {v} < {literal} and t + {literal} - {v} < due: due = t + {literal} - {v}")
-    elif operand_kind is ast.Kind.BOOL:
+    elif operand_kind is nodes.Kind.BOOL:
         w.both(f"n{i} = n{child} {expr.op} {literal}")
     elif isinstance(expr.literal, str) and expr.op == "==":
         w.both(f"n{i} = n{child} == {literal}")
@@ -122,7 +122,7 @@ def _compare(w: _Writer, node: PlanNode) -> None:
 def _numeric(w: _Writer, node: PlanNode) -> None:
     """Numeric nodes keep a linear piece; ``c<i>`` says whether it changed at ``t``."""
     expr, i, child = node.expr, node.index, node.inputs[0]
-    if isinstance(expr, ast.DurationWhere):
+    if isinstance(expr, nodes.DurationWhere):
         at = w.slots("t", "0", "-1")  # anchor time, value there, rate (-1: none yet)
         av, ar = at + 1, at + 2
         w.evaluate += [
@@ -146,7 +146,7 @@ def _numeric(w: _Writer, node: PlanNode) -> None:
 def _outputs(w: _Writer) -> None:
     for name, index in w.plan.outputs.items():
         node = w.plan.nodes[index]
-        if node.kind is ast.Kind.NUMBER:
+        if node.kind is nodes.Kind.NUMBER:
             w.emit.append(f"if c{index}: out.append(({name!r}, t, v{index}, r{index}))")
         else:
             prev = w.slots("None")
@@ -162,14 +162,14 @@ def generate(plan: Plan, session_timeout_ms: int | None) -> str:
     if plan.aggregates:
         w.slots("_first_tick(t)")  # TICK
     predicates_read_by_leaves = sorted({
-        node.inputs[0] for node in plan.nodes if isinstance(node.expr, (ast.HasExisted, ast.HasExistedWithin))
+        node.inputs[0] for node in plan.nodes if isinstance(node.expr, (nodes.HasExisted, nodes.HasExistedWithin))
     })
     for node in plan.nodes:
-        if node.kind is ast.Kind.PREDICATE:
+        if node.kind is nodes.Kind.PREDICATE:
             w.probe.append(f"n{node.index} = None")
-        elif node.kind is ast.Kind.NUMBER:
+        elif node.kind is nodes.Kind.NUMBER:
             _numeric(w, node)
-        elif isinstance(node.expr, (ast.LatestEventToState, ast.HasExisted, ast.HasExistedWithin)):
+        elif isinstance(node.expr, (nodes.LatestEventToState, nodes.HasExisted, nodes.HasExistedWithin)):
             _leaf(w, node)
         else:
             _derived(w, node)

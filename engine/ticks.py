@@ -2,7 +2,7 @@
 
 A key with an active run contributes at every tick -- every multiple of an
 aggregate's ``every_ms`` in event time -- its group (the values of the
-group_by columns' states, see :func:`operators.values.canonical`) and its
+group_by columns' states, see :func:`engine.values.canonical`) and its
 timeline's value at the tick, booleans as 0 or 1.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from dsl.plan import Plan
-from operators.values import canonical
+from engine.values import canonical
 
 
 class Contribution(NamedTuple):

@@ -17,10 +17,10 @@ from pyflink.datastream.state import ValueStateDescriptor
 
 from dsl.plan import compile_plan
 from dsl.spec import load_spec
-from operators.engine import Engine, to_record
-from operators.flink_aggregate import CONTRIBUTIONS, contribution_element
-from operators.keyed import KeyedTimelines, KeyState
-from operators.ticks import Contribution
+from engine.incremental import Engine, to_record
+from operators.aggregates import CONTRIBUTIONS, contribution_element
+from engine.keyed import KeyedTimelines, KeyState
+from engine.ticks import Contribution
 
 
 class TimelineFunction(KeyedProcessFunction):

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Iterator
 import orjson
 
 from dsl.aggregates import Aggregate
-from dsl.ast import (
+from dsl.nodes import (
     And,
     Compare,
     DurationInCurState,
@@ -40,8 +40,8 @@ from dsl.ast import (
     PredOr,
 )
 from dsl.spec import Spec
-from operators.events import event_key, event_time
-from operators.values import canonical, compare, same_value, value_class
+from engine.events import event_key, event_time
+from engine.values import canonical, compare, same_value, value_class
 
 Steps = list[tuple[int, Any]]
 Ramps = list[tuple[int, int, int]]

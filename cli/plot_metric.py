@@ -11,9 +11,9 @@ from matplotlib.figure import Figure
 
 from dsl.plan import compile_plan
 from dsl.spec import Spec
-from operators import batch
-from operators.decode import Event
-from operators.engine import Engine
+from engine import batch
+from engine.decode import Event
+from engine.incremental import Engine
 
 MS_METRICS = ("sum", "avg", "min", "max")  # in milliseconds; drawn in seconds
 

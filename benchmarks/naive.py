@@ -27,11 +27,11 @@ from pyflink.common import Types
 from pyflink.datastream import DataStream, KeyedProcessFunction, KeyedStream, OutputTag, RuntimeContext
 from pyflink.datastream.state import ValueStateDescriptor
 
-from dsl import ast
+from dsl import nodes
 from dsl.plan import Plan, PlanNode
-from operators.codegen import predicate_source
-from operators.engine import to_record
-from operators.values import compare, same_value
+from engine.codegen import predicate_source
+from engine.incremental import to_record
+from engine.values import compare, same_value
 
 MESSAGE = Types.TUPLE([Types.STRING(), Types.LONG(), Types.INT(), Types.STRING()])
 RECORDS = OutputTag("records", Types.STRING())
@@ -41,10 +41,10 @@ END = ""  # the payload of the message that ends a key's run (no JSON value is e
 class _Leaf:
     """A timeline of the events alone: folds what each event contributes into one slot."""
 
-    def __init__(self, expr: ast.Node):
+    def __init__(self, expr: nodes.Node):
         self.expr = expr
         self.predicate = None
-        if isinstance(expr, (ast.HasExisted, ast.HasExistedWithin)):
+        if isinstance(expr, (nodes.HasExisted, nodes.HasExistedWithin)):
             self.predicate = eval(f"lambda ev: {predicate_source(expr.predicate)}", {"_compare": compare})
 
     def contribution(self, fields: dict[str, Any]) -> Any:
@@ -53,32 +53,32 @@ class _Leaf:
         return self.predicate(fields)
 
     def initial(self, time: int) -> Any:
-        return {ast.LatestEventToState: None, ast.HasExisted: False, ast.HasExistedWithin: time}[type(self.expr)]
+        return {nodes.LatestEventToState: None, nodes.HasExisted: False, nodes.HasExistedWithin: time}[type(self.expr)]
 
     def fold(self, slot: Any, time: int, contribution: Any) -> Any:
-        if isinstance(self.expr, ast.LatestEventToState):
+        if isinstance(self.expr, nodes.LatestEventToState):
             return slot if contribution is None else contribution
-        if isinstance(self.expr, ast.HasExisted):
+        if isinstance(self.expr, nodes.HasExisted):
             return slot or contribution
         return time + self.expr.window_ms if contribution else slot  # until when the window is open
 
     def value(self, slot: Any, time: int) -> Any:
-        return time < slot if isinstance(self.expr, ast.HasExistedWithin) else slot
+        return time < slot if isinstance(self.expr, nodes.HasExistedWithin) else slot
 
     def expiry(self, slot: Any, time: int) -> int | None:
         """When the value changes without events: the end of an open window."""
-        if isinstance(self.expr, ast.HasExistedWithin) and time < slot:
+        if isinstance(self.expr, nodes.HasExistedWithin) and time < slot:
             return slot
         return None
 
 
-def _pointwise(expr: ast.Node, inputs: list) -> Any:
+def _pointwise(expr: nodes.Node, inputs: list) -> Any:
     """The value of a derived boolean node from its inputs' values."""
-    if isinstance(expr, ast.Not):
+    if isinstance(expr, nodes.Not):
         return not inputs[0]
-    if isinstance(expr, ast.And):
+    if isinstance(expr, nodes.And):
         return inputs[0] and inputs[1]
-    if isinstance(expr, ast.Or):
+    if isinstance(expr, nodes.Or):
         return inputs[0] or inputs[1]
     return compare(inputs[0], expr.op, expr.literal)
 
@@ -95,7 +95,7 @@ class NodeFunction(KeyedProcessFunction):
         self.state = None
 
     def open(self, runtime_context: RuntimeContext) -> None:
-        if not self.node.inputs or isinstance(self.node.expr, (ast.HasExisted, ast.HasExistedWithin)):
+        if not self.node.inputs or isinstance(self.node.expr, (nodes.HasExisted, nodes.HasExistedWithin)):
             self.leaf = _Leaf(self.node.expr)
         self.state = runtime_context.get_state(ValueStateDescriptor("node", Types.PICKLED_BYTE_ARRAY()))
 
@@ -164,7 +164,7 @@ class NodeFunction(KeyedProcessFunction):
             for position, index in enumerate(self.node.inputs):
                 if index == sender:
                     run["inputs"][position] = value
-        if isinstance(self.node.expr, ast.DurationWhere):
+        if isinstance(self.node.expr, nodes.DurationWhere):
             yield from self._duration(run, key, time, first)
         else:
             yield from self._changed(run, key, time, _pointwise(self.node.expr, run["inputs"]), first)
@@ -186,7 +186,7 @@ class NodeFunction(KeyedProcessFunction):
         if self.forward:
             yield key, time, self.node.index, orjson.dumps(value).decode()
         if self.output is not None:
-            numeric = self.node.kind is ast.Kind.NUMBER
+            numeric = self.node.kind is nodes.Kind.NUMBER
             change = (self.output, time, *value) if numeric else (self.output, time, value, None)
             yield RECORDS, orjson.dumps(to_record(key, change)).decode()
 
@@ -194,15 +194,15 @@ class NodeFunction(KeyedProcessFunction):
         if self.forward:
             yield key, time, self.node.index, END
         if self.output is not None:
-            rate = 0 if self.node.kind is ast.Kind.NUMBER else None
+            rate = 0 if self.node.kind is nodes.Kind.NUMBER else None
             yield RECORDS, orjson.dumps(to_record(key, (self.output, time, None, rate))).decode()
 
 
 def _check_supported(plan: Plan, node: PlanNode) -> None:
     expr = node.expr
-    numeric_compare = isinstance(expr, ast.Compare) and plan.nodes[node.inputs[0]].kind is ast.Kind.NUMBER
-    if numeric_compare or not isinstance(expr, (ast.LatestEventToState, ast.HasExisted, ast.HasExistedWithin,
-                                                ast.Not, ast.And, ast.Or, ast.Compare, ast.DurationWhere)):
+    numeric_compare = isinstance(expr, nodes.Compare) and plan.nodes[node.inputs[0]].kind is nodes.Kind.NUMBER
+    if numeric_compare or not isinstance(expr, (nodes.LatestEventToState, nodes.HasExisted, nodes.HasExistedWithin,
+                                                nodes.Not, nodes.And, nodes.Or, nodes.Compare, nodes.DurationWhere)):
         raise ValueError(f"the naive translation has no operator for node #{node.index} ({type(expr).__name__})")
 
 
@@ -212,7 +212,7 @@ def build_naive_graph(events: KeyedStream, plan: Plan) -> DataStream:
     streams: dict[int, DataStream] = {}
     records: list[DataStream] = []
     for node in plan.nodes:
-        if node.kind is ast.Kind.PREDICATE:
+        if node.kind is nodes.Kind.PREDICATE:
             continue  # evaluated inside the has_existed* leaf that reads it
         _check_supported(plan, node)
         read = [streams[index] for index in dict.fromkeys(node.inputs) if index in streams]
