@@ -3,6 +3,7 @@
 #   scripts/fetch_artifacts.sh [jars]     (jars: only (a), as the Docker image build does)
 #   $CACHE/jars/      Flink Pulsar connector + its runtime deps (pulsar-client-all), for pipeline.jars
 #   $CACHE/pulsar/    Apache Pulsar binary distribution (standalone broker), unpacked
+#   $CACHE/jvm/       the project's own JVM module (jvm/), built from source with Maven
 # Everything comes from Maven Central. Prints `export ...` lines usable with eval.
 set -euo pipefail
 
@@ -61,8 +62,22 @@ if [[ "${1:-}" != jars && ! -x "$PULSAR_HOME/bin/pulsar" ]]; then
   rm -f "$tgz"   # the unpacked tree is what we use
 fi
 
+# --- (c) the project's JVM module, rebuilt whenever its sources change -------------------
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+JVM_HASH="$(cd "$ROOT/jvm" && find pom.xml src -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)"
+JVM_JAR="$CACHE/jvm/timeline-jvm-$JVM_HASH.jar"
+if [[ ! -f "$JVM_JAR" ]]; then
+  log "building jvm/ with Maven"
+  build="$(mktemp -d)"
+  cp -r "$ROOT/jvm/pom.xml" "$ROOT/jvm/src" "$build/"
+  if ! mvn -B -q -f "$build/pom.xml" package -DskipTests > "$build/mvn.log" 2>&1; then
+    tail -40 "$build/mvn.log" >&2; rm -rf "$build"; exit 1
+  fi
+  mkdir -p "$CACHE/jvm" && mv "$build/target/timeline-jvm.jar" "$JVM_JAR" && rm -rf "$build"
+fi
+
 # pipeline.jars wants ';'-separated file:// URLs
-PIPELINE_JARS="$(for j in "$JARS"/*.jar; do printf 'file://%s;' "$j"; done)"
+PIPELINE_JARS="$(for j in "$JARS"/*.jar "$JVM_JAR"; do printf 'file://%s;' "$j"; done)"
 echo "export TIMELINE_CACHE='$CACHE'"
 echo "export PULSAR_HOME='$PULSAR_HOME'"
 echo "export FLINK_PULSAR_JARS='${PIPELINE_JARS%;}'"
