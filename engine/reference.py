@@ -132,7 +132,7 @@ class _RunEvaluator:
             yield _Sample(aggregate.name, tick, group, int(value_at(pieces, tick)))
 
     def timeline(self, node: Node) -> Steps | Ramps:
-        # Keyed by identity: structural equality would merge literals 1, 1.0 and True.
+        # Keyed by identity: a structural key would hash the whole sub-tree at every lookup.
         if id(node) not in self.memo:
             self.memo[id(node)] = self._compute(node)
         return self.memo[id(node)]
