@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from dsl import nodes
 from dsl.aggregates import METRICS, Aggregate
-from dsl.plan import kind_of
 from dsl.spec import Spec
+from dsl.typecheck import check_timelines, kind_of
 
 COLUMNS = ("a", "b", "n", "f")
 STRINGS = ("x", "y", "z")
@@ -46,18 +46,6 @@ numerics = st.builds(nodes.DurationWhere, booleans) | st.builds(nodes.DurationIn
 timelines = states | booleans | numerics
 
 
-def kind_of_tree(expr: nodes.Node) -> nodes.Kind:
-    kinds: dict[nodes.Node, nodes.Kind] = {}
-
-    def visit(node: nodes.Node) -> None:
-        for child in nodes.children(node):
-            visit(child)
-        kinds[node] = kind_of(node, kinds)
-
-    visit(expr)
-    return kinds[expr]
-
-
 @st.composite
 def specs(draw) -> Spec:
     trees = draw(st.lists(timelines, min_size=1, max_size=4))
@@ -65,14 +53,14 @@ def specs(draw) -> Spec:
     aggregates = tuple(draw(st.lists(aggregates_over(trees), max_size=2)))
     aggregates = tuple(dataclasses.replace(a, name=f"ag{i}") for i, a in enumerate(aggregates))
     timeout = draw(st.integers(5, 40) if aggregates else st.none() | st.integers(5, 40))
-    return Spec(name="random", key="k", time="t", timelines=dict(zip(names, trees)),
-                kinds={name: kind_of_tree(tree) for name, tree in zip(names, trees)},
+    checked = check_timelines(dict(zip(names, trees)))  # the spec loader's checks: every drawn tree is valid
+    return Spec(name="random", key="k", time="t", timelines=checked.timelines, kinds=checked.kinds,
                 outputs=names, session_timeout_ms=timeout, aggregates=aggregates)
 
 
 def aggregates_over(trees: list[nodes.Node]) -> st.SearchStrategy[Aggregate]:
     """An aggregate (to be named) of one of ``trees`` or a new tree, never of a state timeline."""
-    shared = [tree for tree in trees if kind_of_tree(tree) is not nodes.Kind.STATE]
+    shared = [tree for tree in trees if kind_of(tree) is not nodes.Kind.STATE]
     aggregated = booleans | numerics
     return st.builds(
         Aggregate,

@@ -15,7 +15,6 @@ from dsl.nodes import (
     FieldCompare,
     HasExisted,
     HasExistedWithin,
-    Kind,
     LatestEventToState,
     Node,
     Not,
@@ -26,6 +25,7 @@ from dsl.nodes import (
 )
 from dsl.plan import compile_plan
 from dsl.spec import Spec
+from dsl.typecheck import kind_of
 from engine import batch, reference
 from engine.decode import Event
 from engine.incremental import Engine
@@ -47,14 +47,6 @@ def evaluator(request, monkeypatch):
     monkeypatch.setattr(sys.modules[__name__], "evaluate", EVALUATORS[request.param])
 
 T, F = True, False
-
-
-def kind_of(node: Node) -> Kind:
-    if isinstance(node, (DurationWhere, DurationInCurState)):
-        return Kind.NUMBER
-    if isinstance(node, LatestEventToState):
-        return Kind.STATE
-    return Kind.BOOL
 
 
 def spec_of(timelines: dict[str, Node], outputs=None, timeout_ms=None) -> Spec:
