@@ -14,11 +14,12 @@ from itertools import groupby
 
 import orjson
 
-from engine.aggregate import AggregateCombiner, record_order
+from engine.aggregate import AggregateCombiner
 from engine.codegen import NEVER
 from engine.decode import Event
 from engine.incremental import Engine
 from engine.keyed import EVENT_SEPARATOR, KeyedTimelines, KeyState
+from engine.records import aggregate_order, change_order
 
 NO_WATERMARK = -(2**63)  # Flink's Long.MIN_VALUE
 
@@ -66,5 +67,5 @@ def run_streaming(engine: Engine, arrivals: list[Event], bound: int,
             watermark = candidate
             advance(watermark)
     advance(NEVER)
-    records.sort(key=lambda record: (record["key"], record["timeline"], record["time"]))
-    return records + sorted(aggregates, key=record_order), late
+    records.sort(key=change_order)
+    return records + sorted(aggregates, key=aggregate_order), late

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
+from engine.records import change_order
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "examples" / "cirr.yaml"
@@ -35,7 +36,7 @@ def test_eval_engines_agree_and_output_is_sorted(capsys):
     reference, _ = run(capsys, "eval", str(SPEC), str(EVENTS), "--engine", "reference")
     assert incremental == reference
     records = records_of(incremental)
-    assert records == sorted(records, key=lambda r: (r["key"], r["timeline"], r["time"]))
+    assert records == sorted(records, key=change_order)
 
 
 def test_bad_lines_are_reported_and_skipped(tmp_path, capsys):
