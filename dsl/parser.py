@@ -168,6 +168,25 @@ def parse_duration(text: str) -> int:
     return milliseconds
 
 
+def duration_setting(value: object, what: str, minimum: int = 1) -> int:
+    """Milliseconds of a duration setting: a string such as ``30m`` or a whole number of milliseconds.
+
+    The one rule for every duration outside expressions (``session_timeout``, an aggregate's ``every``,
+    the job sections): the value must be at least ``minimum``, which is 1 except where zero means
+    "none" (docs/job.md). Raises SpecError; an error inside a string carries its ``offset`` there.
+    """
+    if isinstance(value, str):
+        milliseconds = parse_duration(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        milliseconds = value
+    else:
+        raise SpecError(f"{what} must be a duration such as 30m or milliseconds, got {value!r}")
+    if milliseconds < minimum:
+        least = {0: "must not be negative", 1: "must be positive"}.get(minimum, f"must be at least {minimum}ms")
+        raise SpecError(f"{what} {least}, got {value}")
+    return milliseconds
+
+
 # --- tokens --------------------------------------------------------------------
 
 
@@ -381,12 +400,14 @@ class _Parser:
         return tuple(columns)
 
     def every(self) -> int:
-        """``(duration)``: the positive tick interval."""
+        """``(duration)``: the tick interval, a duration setting (:func:`duration_setting`)."""
         self.advance()  # "("
         token = self.peek
-        milliseconds = self.duration()
-        if milliseconds <= 0:
-            raise self.error(f"every(...) must be a positive duration, got {token.text}", token.pos)
+        self.duration()
+        try:
+            milliseconds = duration_setting(token.text, "every(...)")
+        except SpecError as error:
+            raise self.error(error.message, token.pos) from None
         self.expect(")", "')'")
         return milliseconds
 

@@ -12,7 +12,7 @@ import yaml
 from dsl.aggregates import DEFAULT_EVERY_MS, METRICS, Aggregate, unknown_metric
 from dsl.nodes import Kind, Node
 from dsl.errors import SpecError, did_you_mean
-from dsl.parser import FUNCTION_NAMES, parse_definition, parse_duration, parse_expression
+from dsl.parser import FUNCTION_NAMES, duration_setting, parse_definition, parse_expression
 from dsl.typecheck import CheckedTimelines, check_aggregate, check_timelines
 
 
@@ -333,7 +333,7 @@ class _Document:
             if metric not in METRICS:
                 raise self.error_at(entry, unknown_metric(metric))
         every = fields.get("every")
-        every_ms = DEFAULT_EVERY_MS if every is None else self.positive_duration(every, f"'every' {of}")
+        every_ms = DEFAULT_EVERY_MS if every is None else self.duration(every, f"'every' {of}")
         return Aggregate(name, timeline, tuple(group_by), tuple(metrics), every_ms)
 
     def check_aggregates(
@@ -356,24 +356,16 @@ class _Document:
         return tuple(aggregates)
 
     def session_timeout(self, node: yaml.Node | None) -> int | None:
-        return None if node is None else self.positive_duration(node, "'session_timeout'")
+        return None if node is None else self.duration(node, "'session_timeout'")
 
-    def positive_duration(self, node: yaml.Node, what: str) -> int:
-        """Milliseconds of a duration such as 30m, or of a whole number of milliseconds."""
-        if _is_string(node):
-            try:
-                milliseconds = parse_duration(node.value)
-            except SpecError as error:
-                raise self.locate(error, node) from None
-        elif node.tag == "tag:yaml.org,2002:int":
-            milliseconds = self.plain_value(node)
-        else:
-            raise self.error_at(
-                node, f"{what} must be a duration such as 30m or milliseconds, got {_describe(node)}"
-            )
-        if milliseconds <= 0:
-            raise self.error_at(node, f"{what} must be positive, got {node.value}")
-        return milliseconds
+    def duration(self, node: yaml.Node, what: str) -> int:
+        """Milliseconds of a positive duration setting (:func:`dsl.parser.duration_setting`) at ``node``."""
+        try:
+            return duration_setting(node.value if _is_string(node) else self.plain_value(node), what)
+        except SpecError as error:
+            if error.offset is None:
+                raise self.error_at(node, error.message) from None
+            raise self.locate(error, node) from None
 
     def plain_mapping(self, node: yaml.Node, section: str) -> dict[str, Any]:
         if not isinstance(node, yaml.MappingNode):
