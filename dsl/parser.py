@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Iterator
 
-from dsl.aggregates import DEFAULT_EVERY_MS, METRICS, Aggregate, unknown_metric
+from dsl.aggregates import DEFAULT_EVERY_MS, Aggregate, AggregateError, build_aggregate
 from dsl.nodes import (
     And,
     Compare,
@@ -359,22 +359,21 @@ class _Parser:
         self.advance()
         self.advance()  # "("
         options: dict[str, object] = {}  # "group_by" and "every", each at most once
-        metrics: list[str] = []
+        metrics: list[tuple[str, int]] = []
         while self.peek.kind != ")":
             if options or metrics:
                 self.expect(",", "','")
             item = self.expect("ident", "group_by(...), every(...) or a metric")
             if self.peek.kind == "(":
                 options[item.text] = self.option(item, options)
-            elif item.text not in METRICS:
-                raise self.error(unknown_metric(item.text), item.pos)
-            elif item.text in metrics:
-                raise self.error(f"metric '{item.text}' is listed twice", item.pos)
             else:
-                metrics.append(item.text)
+                metrics.append((item.text, item.pos))
         self.advance()  # ")"
-        group_by, every = options.get("group_by", ()), options.get("every", DEFAULT_EVERY_MS)
-        return Aggregate(name, timeline, group_by, tuple(metrics), every)
+        try:
+            return build_aggregate(name, timeline, options.get("group_by", ()), metrics,
+                                   options.get("every", DEFAULT_EVERY_MS))
+        except AggregateError as error:
+            raise self.error(error.message, error.at) from None
 
     def option(self, item: _Token, given: dict[str, object]) -> object:
         """The value of ``group_by(...)`` or ``every(...)`` inside ``aggregate(...)``."""
@@ -384,20 +383,17 @@ class _Parser:
             raise self.error(f"{item.text}(...) is given twice", item.pos)
         return self.group_by() if item.text == "group_by" else self.every()
 
-    def group_by(self) -> tuple[str, ...]:
-        """``(col, ...)``: the grouping columns, maybe none."""
+    def group_by(self) -> list[tuple[str, int]]:
+        """``(col, ...)``: the grouping columns, maybe none, each with its position."""
         self.advance()  # "("
-        columns: list[str] = []
+        columns: list[tuple[str, int]] = []
         while self.peek.kind != ")":
             if columns:
                 self.expect(",", "','")
-            token = self.peek
-            column = self.column()
-            if column in columns:
-                raise self.error(f"column '{column}' is listed twice in group_by(...)", token.pos)
-            columns.append(column)
+            position = self.peek.pos
+            columns.append((self.column(), position))
         self.advance()  # ")"
-        return tuple(columns)
+        return columns
 
     def every(self) -> int:
         """``(duration)``: the tick interval, a duration setting (:func:`duration_setting`)."""

@@ -9,7 +9,7 @@ from typing import Any, Iterator, NamedTuple
 
 import yaml
 
-from dsl.aggregates import DEFAULT_EVERY_MS, METRICS, Aggregate, unknown_metric
+from dsl.aggregates import DEFAULT_EVERY_MS, Aggregate, AggregateError, build_aggregate
 from dsl.nodes import Kind, Node
 from dsl.errors import SpecError, did_you_mean
 from dsl.parser import FUNCTION_NAMES, duration_setting, parse_definition, parse_expression
@@ -284,15 +284,18 @@ class _Document:
 
     def string_list(self, node: yaml.Node, what: str, item: str) -> dict[str, yaml.Node]:
         """The strings of a YAML list, in order, each with its node; a repeated one is an error."""
-        if not isinstance(node, yaml.SequenceNode):
-            raise self.error_at(node, f"{what} must be a list of {item} names, got {_describe(node)}")
         entries: dict[str, yaml.Node] = {}
-        for entry in node.value:
-            name = self.string(entry, f"an entry of {what}")
+        for name, entry in self.strings(node, what, item):
             if name in entries:
                 raise self.error_at(entry, f"{item} '{name}' is listed twice in {what}")
             entries[name] = entry
         return entries
+
+    def strings(self, node: yaml.Node, what: str, item: str) -> list[tuple[str, yaml.Node]]:
+        """The strings of a YAML list, in order, each with its node."""
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.error_at(node, f"{what} must be a list of {item} names, got {_describe(node)}")
+        return [(self.string(entry, f"an entry of {what}"), entry) for entry in node.value]
 
     def aggregate_section(self, node: yaml.Node | None, definitions: dict[str, object]) -> list[_Declared]:
         """The aggregates of the 'aggregate' section, not yet type-checked."""
@@ -326,15 +329,15 @@ class _Document:
         except SpecError as error:
             raise self.locate(error, fields["timeline"]) from None
         group_by, metrics = (
-            self.string_list(fields[key], f"'{key}' {of}", item) if key in fields else {}
+            self.strings(fields[key], f"'{key}' {of}", item) if key in fields else []
             for key, item in (("group_by", "column"), ("metrics", "metric"))
         )
-        for metric, entry in metrics.items():
-            if metric not in METRICS:
-                raise self.error_at(entry, unknown_metric(metric))
         every = fields.get("every")
         every_ms = DEFAULT_EVERY_MS if every is None else self.duration(every, f"'every' {of}")
-        return Aggregate(name, timeline, tuple(group_by), tuple(metrics), every_ms)
+        try:
+            return build_aggregate(name, timeline, group_by, metrics, every_ms)
+        except AggregateError as error:
+            raise self.error_at(error.at, error.message) from None
 
     def check_aggregates(
         self, declared: list[_Declared], checked: CheckedTimelines, session_timeout_ms: int | None
