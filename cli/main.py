@@ -11,8 +11,8 @@ import orjson
 
 from dsl.errors import SpecError
 from dsl.plan import compile_plan
-from dsl.spec import Spec, load_spec, load_spec_file
-from jobs.config import job_config, with_overrides
+from dsl.spec import Spec, load_spec_file
+from jobs.arguments import add_job_arguments, job_from_arguments
 from cli.explain import explain_json, explain_text
 from cli.generate import generate_sessions
 from engine import batch, reference
@@ -71,10 +71,9 @@ def cmd_generate(args: argparse.Namespace) -> None:
 def cmd_run(args: argparse.Namespace) -> None:
     from jobs.pipeline import RunOptions, run  # imports PyFlink, slow: only for this command
 
-    text = args.spec.read_text(encoding="utf-8")
-    spec = with_overrides(load_spec(text, filename=str(args.spec)), args.source, args.sink, tuple(args.set))
+    text, config = job_from_arguments(args.spec, args)
     started = time.monotonic()
-    result = run(text, job_config(spec), RunOptions(args.parallelism, args.execution_mode, args.resume_from))
+    result = run(text, config, RunOptions(args.parallelism, args.execution_mode, args.resume_from))
     print(f"job {result.get_job_id()} finished: {result.get_net_runtime() / 1000:.1f}s in Flink, "
           f"{time.monotonic() - started:.1f}s in all", file=sys.stderr)
 
@@ -151,12 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     job = commands.add_parser("run", help="run the spec as a Flink job on the local mini-cluster")
     job.add_argument("spec", type=Path)
-    job.add_argument("--source", help="file:PATH or pulsar[:TOPIC] (default: the spec's source)")
-    job.add_argument("--sink", help="file:PATH or pulsar[:TOPIC] (default: the spec's sink)")
-    job.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
-                     help="change one job setting, e.g. source.pulsar.bounded=true")
-    job.add_argument("--resume-from", metavar="CHECKPOINT", help="a retained checkpoint or savepoint")
-    job.add_argument("--execution-mode", choices=("thread", "process"), default="thread")
+    add_job_arguments(job)
     job.add_argument("--parallelism", type=int, default=1)
     job.set_defaults(run=cmd_run)
     return parser
