@@ -36,7 +36,11 @@ def read_events(path: Path, spec: Spec, strict: bool) -> Iterator[Event]:
 
 
 def cmd_check(args: argparse.Namespace) -> None:
-    print(compile_plan(load_spec_file(args.spec)).describe())
+    plan = compile_plan(load_spec_file(args.spec))
+    print(plan.describe())
+    if args.show_code:
+        engine = Engine(plan)
+        print(f"\n# {engine.filename}: the engine's generated functions\n{engine.source}", end="")
 
 
 def cmd_eval(args: argparse.Namespace) -> None:
@@ -111,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate a spec and print its compiled plan")
     check.add_argument("spec", type=Path)
+    check.add_argument("--show-code", action="store_true", help="also print the engine's generated Python code")
     check.set_defaults(run=cmd_check)
 
     evaluate = commands.add_parser("eval", help="evaluate a JSON-lines file and print change records")
