@@ -54,7 +54,7 @@ _DURATION_UNITS_MS = {
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
-    | (?P<number>-?\d+(?:\.\d+)?)(?P<unit>[A-Za-z_]\w*)?
+    | (?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(?P<unit>[A-Za-z_]\w*)?
     | (?P<ident>[A-Za-z_]\w*)
     | (?P<symbol>==|!=|<=|>=|<|>|&&|\|\||!|\(|\)|,)
     """,
@@ -252,7 +252,7 @@ def _number_value(text: str, match: re.Match[str]) -> int | float:
     number, unit = match.group("number"), match.group("unit")
     try:
         if unit is None:
-            return float(number) if "." in number else int(number)
+            return int(number) if number.lstrip("-").isdigit() else float(number)
         if unit not in _DURATION_UNITS_MS:
             known = ", ".join(_DURATION_UNITS_MS)
             raise _error(

@@ -17,32 +17,38 @@ OPS = nodes.COMPARISON_OPS
 values = st.sampled_from(STRINGS) | st.sampled_from((1, 2, 2.0, 3)) | st.booleans() | st.none()
 literals = st.sampled_from(STRINGS) | st.sampled_from((1, 2, 2.5)) | st.booleans()
 
-field_compares = st.builds(nodes.FieldCompare, st.sampled_from(COLUMNS), st.sampled_from(OPS), literals)
-predicates = st.recursive(
-    field_compares,
-    lambda inner: st.builds(nodes.PredNot, inner) | st.builds(nodes.PredAnd, inner, inner)
-    | st.builds(nodes.PredOr, inner, inner),
-    max_leaves=3,
-)
-states = st.builds(nodes.LatestEventToState, st.sampled_from(COLUMNS))
 
-
-def _timelines(booleans: st.SearchStrategy) -> st.SearchStrategy:
-    numerics = st.builds(nodes.DurationWhere, booleans) | st.builds(nodes.DurationInCurState, states | booleans)
-    return (
-        st.builds(nodes.Not, booleans)
-        | st.builds(nodes.And, booleans, booleans)
-        | st.builds(nodes.Or, booleans, booleans)
-        | st.builds(nodes.Compare, states, st.sampled_from(OPS), literals)
-        | st.builds(nodes.Compare, booleans, st.sampled_from(("==", "!=")), st.booleans())
-        | st.builds(nodes.Compare, numerics, st.sampled_from(OPS), st.integers(0, 40))
+def trees(columns: st.SearchStrategy[str], literal: st.SearchStrategy) -> tuple[st.SearchStrategy, ...]:
+    """Strategies of boolean, numeric and state timelines over these columns and literals."""
+    field_compares = st.builds(nodes.FieldCompare, columns, st.sampled_from(OPS), literal)
+    predicates = st.recursive(
+        field_compares,
+        lambda inner: st.builds(nodes.PredNot, inner) | st.builds(nodes.PredAnd, inner, inner)
+        | st.builds(nodes.PredOr, inner, inner),
+        max_leaves=3,
     )
+    states = st.builds(nodes.LatestEventToState, columns)
+
+    def numerics_of(booleans: st.SearchStrategy) -> st.SearchStrategy:
+        return st.builds(nodes.DurationWhere, booleans) | st.builds(nodes.DurationInCurState, states | booleans)
+
+    def derived(booleans: st.SearchStrategy) -> st.SearchStrategy:
+        return (
+            st.builds(nodes.Not, booleans)
+            | st.builds(nodes.And, booleans, booleans)
+            | st.builds(nodes.Or, booleans, booleans)
+            | st.builds(nodes.Compare, states, st.sampled_from(OPS), literal)
+            | st.builds(nodes.Compare, booleans, st.sampled_from(("==", "!=")), st.booleans())
+            | st.builds(nodes.Compare, numerics_of(booleans), st.sampled_from(OPS), st.integers(0, 40))
+        )
+
+    boolean_leaves = st.builds(nodes.HasExisted, predicates) | st.builds(
+        nodes.HasExistedWithin, predicates, st.integers(1, 20))
+    booleans = st.recursive(boolean_leaves, derived, max_leaves=6)
+    return booleans, numerics_of(booleans), states
 
 
-boolean_leaves = st.builds(nodes.HasExisted, predicates) | st.builds(
-    nodes.HasExistedWithin, predicates, st.integers(1, 20))
-booleans = st.recursive(boolean_leaves, _timelines, max_leaves=6)
-numerics = st.builds(nodes.DurationWhere, booleans) | st.builds(nodes.DurationInCurState, states | booleans)
+booleans, numerics, states = trees(st.sampled_from(COLUMNS), literals)
 timelines = states | booleans | numerics
 
 
