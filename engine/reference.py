@@ -20,8 +20,6 @@ from fractions import Fraction
 from functools import partial
 from typing import Any, Callable, Iterable, Iterator
 
-import orjson
-
 from dsl.aggregates import Aggregate
 from dsl.nodes import (
     And,
