@@ -11,8 +11,8 @@ import orjson
 
 from dsl.errors import SpecError
 from dsl.plan import compile_plan
-from dsl.spec import Spec, load_spec, load_spec_file
-from jobs.config import job_config, with_overrides
+from dsl.spec import Spec, load_spec_file
+from jobs.arguments import add_job_arguments, job_from_arguments
 from cli.explain import explain_json, explain_text
 from cli.generate import generate_sessions
 from engine import batch, reference
@@ -36,7 +36,11 @@ def read_events(path: Path, spec: Spec, strict: bool) -> Iterator[Event]:
 
 
 def cmd_check(args: argparse.Namespace) -> None:
-    print(compile_plan(load_spec_file(args.spec)).describe())
+    plan = compile_plan(load_spec_file(args.spec))
+    print(plan.describe())
+    if args.show_code:
+        engine = Engine(plan)
+        print(f"\n# {engine.filename}: the engine's generated functions\n{engine.source}", end="")
 
 
 def cmd_eval(args: argparse.Namespace) -> None:
@@ -71,10 +75,9 @@ def cmd_generate(args: argparse.Namespace) -> None:
 def cmd_run(args: argparse.Namespace) -> None:
     from jobs.pipeline import RunOptions, run  # imports PyFlink, slow: only for this command
 
-    text = args.spec.read_text(encoding="utf-8")
-    spec = with_overrides(load_spec(text, filename=str(args.spec)), args.source, args.sink, tuple(args.set))
+    text, config = job_from_arguments(args.spec, args)
     started = time.monotonic()
-    result = run(text, job_config(spec), RunOptions(args.parallelism, args.execution_mode, args.resume_from))
+    result = run(text, config, RunOptions(args.parallelism, args.execution_mode, args.resume_from))
     print(f"job {result.get_job_id()} finished: {result.get_net_runtime() / 1000:.1f}s in Flink, "
           f"{time.monotonic() - started:.1f}s in all", file=sys.stderr)
 
@@ -112,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate a spec and print its compiled plan")
     check.add_argument("spec", type=Path)
+    check.add_argument("--show-code", action="store_true", help="also print the engine's generated Python code")
     check.set_defaults(run=cmd_check)
 
     evaluate = commands.add_parser("eval", help="evaluate a JSON-lines file and print change records")
@@ -151,12 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     job = commands.add_parser("run", help="run the spec as a Flink job on the local mini-cluster")
     job.add_argument("spec", type=Path)
-    job.add_argument("--source", help="file:PATH or pulsar[:TOPIC] (default: the spec's source)")
-    job.add_argument("--sink", help="file:PATH or pulsar[:TOPIC] (default: the spec's sink)")
-    job.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
-                     help="change one job setting, e.g. source.pulsar.bounded=true")
-    job.add_argument("--resume-from", metavar="CHECKPOINT", help="a retained checkpoint or savepoint")
-    job.add_argument("--execution-mode", choices=("thread", "process"), default="thread")
+    add_job_arguments(job)
     job.add_argument("--parallelism", type=int, default=1)
     job.set_defaults(run=cmd_run)
     return parser

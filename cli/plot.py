@@ -31,7 +31,7 @@ EVENT_ROW_HEIGHT = 0.7
 TRUE_COLOR = "#4c72b0"
 LINE_COLOR = "#dd8452"
 
-Change = tuple[int, Any, Any]  # time, value, rate
+Point = tuple[int, Any, Any]  # where one timeline changes: time, value, rate
 Span = tuple[int, int, Any, Any]  # start, stop, value, rate
 
 
@@ -91,16 +91,16 @@ def plot_key(spec: Spec, events: Iterable[Event], key: str, out_path: str | Path
     return figure
 
 
-def timeline_changes(spec: Spec, key_events: list[Event]) -> dict[str, list[Change]]:
+def timeline_changes(spec: Spec, key_events: list[Event]) -> dict[str, list[Point]]:
     """The changes of every named timeline for one key's time-ordered events."""
     engine = Engine(compile_plan(dataclasses.replace(spec, outputs=tuple(spec.timelines))))
-    changes: dict[str, list[Change]] = {name: [] for name in spec.timelines}
+    changes: dict[str, list[Point]] = {name: [] for name in spec.timelines}
     for name, time, value, rate in run_key(engine, key_events):
         changes[name].append((time, value, rate))
     return changes
 
 
-def _time_axis(key_events: list[Event], changes: dict[str, list[Change]]) -> TimeAxis:
+def _time_axis(key_events: list[Event], changes: dict[str, list[Point]]) -> TimeAxis:
     """From the first event to a margin after the last event or non-null change, in whole seconds."""
     t0 = key_events[0].time
     last = max([key_events[-1].time] + [time for shown in changes.values() for time, value, _ in shown
@@ -109,14 +109,14 @@ def _time_axis(key_events: list[Event], changes: dict[str, list[Change]]) -> Tim
     return TimeAxis(t0, t0 + 1000 * seconds, t0 >= EPOCH_MS_FROM)
 
 
-def _spans(changes: list[Change], end: int) -> list[Span]:
+def _spans(changes: list[Point], end: int) -> list[Span]:
     """The changes as spans ``[start, stop)``, cut at ``end``."""
     stops = [time for time, _, _ in changes[1:]] + [end]
     return [(time, min(stop, end), value, rate)
             for (time, value, rate), stop in zip(changes, stops) if time < end]
 
 
-def _figure(spec: Spec, key: str, key_events: list[Event], changes: dict[str, list[Change]]) -> Figure:
+def _figure(spec: Spec, key: str, key_events: list[Event], changes: dict[str, list[Point]]) -> Figure:
     axis = _time_axis(key_events, changes)
     kinds = [spec.kinds[name] for name in changes]
     heights = [EVENT_ROW_HEIGHT, *(ROW_HEIGHTS[kind] for kind in kinds)]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable, TypeVar
 
 from dsl.nodes import Node
 from dsl.errors import did_you_mean
@@ -28,6 +29,37 @@ class Aggregate:
         return tuple(metric for metric in METRICS if metric == "count" or metric in self.metrics)
 
 
-def unknown_metric(name: str) -> str:
-    hint = did_you_mean(name, METRICS) or f" (expected one of {', '.join(METRICS)})"
-    return f"unknown metric '{name}'{hint}"
+At = TypeVar("At")
+"""Where a part of an aggregate is written: a character offset, a YAML node, ..."""
+
+
+class AggregateError(ValueError):
+    """A wrong part of an aggregate, and where it is written."""
+
+    def __init__(self, message: str, at: object):
+        super().__init__(message)
+        self.message = message
+        self.at = at
+
+
+def build_aggregate(name: str, timeline: Node, group_by: Iterable[tuple[str, At]],
+                    metrics: Iterable[tuple[str, At]], every_ms: int = DEFAULT_EVERY_MS) -> Aggregate:
+    """The aggregate of these parts, as both spellings write them, each part with its place.
+
+    The rules of both spellings: metrics are known ones, no metric or group_by column is listed
+    twice. Raises :class:`AggregateError` at the offending part.
+    """
+    columns: list[str] = []
+    for column, at in group_by:
+        if column in columns:
+            raise AggregateError(f"column '{column}' is listed twice in group_by", at)
+        columns.append(column)
+    chosen: list[str] = []
+    for metric, at in metrics:
+        if metric not in METRICS:
+            hint = did_you_mean(metric, METRICS) or f" (expected one of {', '.join(METRICS)})"
+            raise AggregateError(f"unknown metric '{metric}'{hint}", at)
+        if metric in chosen:
+            raise AggregateError(f"metric '{metric}' is listed twice", at)
+        chosen.append(metric)
+    return Aggregate(name, timeline, tuple(columns), tuple(chosen), every_ms)

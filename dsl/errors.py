@@ -5,8 +5,6 @@ from __future__ import annotations
 import difflib
 from typing import Iterable
 
-_LOCATION_FIELDS = ("filename", "line", "column", "source_line", "timeline", "offset")
-
 
 class SpecError(Exception):
     """A problem in a spec or expression.
@@ -35,11 +33,6 @@ class SpecError(Exception):
         self.source_line = source_line
         self.timeline = timeline
         self.offset = offset
-
-    def replace(self, **changes: object) -> SpecError:
-        """A copy with some location fields changed."""
-        fields = {name: getattr(self, name) for name in _LOCATION_FIELDS}
-        return SpecError(self.message, **(fields | changes))
 
     def __str__(self) -> str:
         text = self.message

@@ -7,7 +7,8 @@ outside of equality (``compare=False``) for error messages.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import cache
 from typing import Union
 
 Literal = Union[str, int, float, bool]
@@ -134,14 +135,14 @@ PREDICATE_NODES = (FieldCompare, PredNot, PredAnd, PredOr)
 
 
 def children(node: Node) -> tuple[Node, ...]:
-    """The direct sub-expressions of ``node`` (predicates included)."""
-    if isinstance(node, (PredNot, Not, DurationWhere, DurationInCurState, Compare)):
-        return (node.operand,)
-    if isinstance(node, (PredAnd, PredOr, And, Or)):
-        return (node.left, node.right)
-    if isinstance(node, (HasExisted, HasExistedWithin)):
-        return (node.predicate,)
-    return ()
+    """The direct sub-expressions of ``node`` (predicates included), in field order."""
+    return tuple(getattr(node, name) for name in child_fields(type(node)))
+
+
+@cache
+def child_fields(node_type: type[Node]) -> tuple[str, ...]:
+    """The fields of a node class that hold sub-expressions (annotated ``Node``)."""
+    return tuple(f.name for f in fields(node_type) if f.type == "Node")
 
 
 def depth(node: Node) -> int:

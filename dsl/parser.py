@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Iterator
 
-from dsl.aggregates import DEFAULT_EVERY_MS, METRICS, Aggregate, unknown_metric
+from dsl.aggregates import DEFAULT_EVERY_MS, Aggregate, AggregateError, build_aggregate
 from dsl.nodes import (
     And,
     Compare,
@@ -54,7 +54,7 @@ _DURATION_UNITS_MS = {
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
-    | (?P<number>-?\d+(?:\.\d+)?)(?P<unit>[A-Za-z_]\w*)?
+    | (?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(?P<unit>[A-Za-z_]\w*)?
     | (?P<ident>[A-Za-z_]\w*)
     | (?P<symbol>==|!=|<=|>=|<|>|&&|\|\||!|\(|\)|,)
     """,
@@ -168,6 +168,25 @@ def parse_duration(text: str) -> int:
     return milliseconds
 
 
+def duration_setting(value: object, what: str, minimum: int = 1) -> int:
+    """Milliseconds of a duration setting: a string such as ``30m`` or a whole number of milliseconds.
+
+    The one rule for every duration outside expressions (``session_timeout``, an aggregate's ``every``,
+    the job sections): the value must be at least ``minimum``, which is 1 except where zero means
+    "none" (docs/job.md). Raises SpecError; an error inside a string carries its ``offset`` there.
+    """
+    if isinstance(value, str):
+        milliseconds = parse_duration(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        milliseconds = value
+    else:
+        raise SpecError(f"{what} must be a duration such as 30m or milliseconds, got {value!r}")
+    if milliseconds < minimum:
+        least = {0: "must not be negative", 1: "must be positive"}.get(minimum, f"must be at least {minimum}ms")
+        raise SpecError(f"{what} {least}, got {value}")
+    return milliseconds
+
+
 # --- tokens --------------------------------------------------------------------
 
 
@@ -233,7 +252,7 @@ def _number_value(text: str, match: re.Match[str]) -> int | float:
     number, unit = match.group("number"), match.group("unit")
     try:
         if unit is None:
-            return float(number) if "." in number else int(number)
+            return int(number) if number.lstrip("-").isdigit() else float(number)
         if unit not in _DURATION_UNITS_MS:
             known = ", ".join(_DURATION_UNITS_MS)
             raise _error(
@@ -340,22 +359,21 @@ class _Parser:
         self.advance()
         self.advance()  # "("
         options: dict[str, object] = {}  # "group_by" and "every", each at most once
-        metrics: list[str] = []
+        metrics: list[tuple[str, int]] = []
         while self.peek.kind != ")":
             if options or metrics:
                 self.expect(",", "','")
             item = self.expect("ident", "group_by(...), every(...) or a metric")
             if self.peek.kind == "(":
                 options[item.text] = self.option(item, options)
-            elif item.text not in METRICS:
-                raise self.error(unknown_metric(item.text), item.pos)
-            elif item.text in metrics:
-                raise self.error(f"metric '{item.text}' is listed twice", item.pos)
             else:
-                metrics.append(item.text)
+                metrics.append((item.text, item.pos))
         self.advance()  # ")"
-        group_by, every = options.get("group_by", ()), options.get("every", DEFAULT_EVERY_MS)
-        return Aggregate(name, timeline, group_by, tuple(metrics), every)
+        try:
+            return build_aggregate(name, timeline, options.get("group_by", ()), metrics,
+                                   options.get("every", DEFAULT_EVERY_MS))
+        except AggregateError as error:
+            raise self.error(error.message, error.at) from None
 
     def option(self, item: _Token, given: dict[str, object]) -> object:
         """The value of ``group_by(...)`` or ``every(...)`` inside ``aggregate(...)``."""
@@ -365,28 +383,27 @@ class _Parser:
             raise self.error(f"{item.text}(...) is given twice", item.pos)
         return self.group_by() if item.text == "group_by" else self.every()
 
-    def group_by(self) -> tuple[str, ...]:
-        """``(col, ...)``: the grouping columns, maybe none."""
+    def group_by(self) -> list[tuple[str, int]]:
+        """``(col, ...)``: the grouping columns, maybe none, each with its position."""
         self.advance()  # "("
-        columns: list[str] = []
+        columns: list[tuple[str, int]] = []
         while self.peek.kind != ")":
             if columns:
                 self.expect(",", "','")
-            token = self.peek
-            column = self.column()
-            if column in columns:
-                raise self.error(f"column '{column}' is listed twice in group_by(...)", token.pos)
-            columns.append(column)
+            position = self.peek.pos
+            columns.append((self.column(), position))
         self.advance()  # ")"
-        return tuple(columns)
+        return columns
 
     def every(self) -> int:
-        """``(duration)``: the positive tick interval."""
+        """``(duration)``: the tick interval, a duration setting (:func:`duration_setting`)."""
         self.advance()  # "("
         token = self.peek
-        milliseconds = self.duration()
-        if milliseconds <= 0:
-            raise self.error(f"every(...) must be a positive duration, got {token.text}", token.pos)
+        self.duration()
+        try:
+            milliseconds = duration_setting(token.text, "every(...)")
+        except SpecError as error:
+            raise self.error(error.message, token.pos) from None
         self.expect(")", "')'")
         return milliseconds
 

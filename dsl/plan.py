@@ -7,6 +7,7 @@ from dsl import nodes
 from dsl.aggregates import Aggregate
 from dsl.render import render, render_duration
 from dsl.spec import Spec
+from dsl.typecheck import kind_of
 
 
 @dataclass(frozen=True)
@@ -69,30 +70,17 @@ class Plan:
         return "\n".join(lines)
 
 
-def kind_of(expr: nodes.Node, kinds: dict[nodes.Node, nodes.Kind]) -> nodes.Kind:
-    """The kind of an expression whose children's kinds are already known."""
-    if isinstance(expr, nodes.PREDICATE_NODES):
-        return nodes.Kind.PREDICATE
-    if isinstance(expr, nodes.LatestEventToState):
-        return nodes.Kind.STATE
-    if isinstance(expr, (nodes.DurationWhere, nodes.DurationInCurState)):
-        return nodes.Kind.NUMBER
-    return nodes.Kind.BOOL
-
-
 def compile_plan(spec: Spec) -> Plan:
     """Build the DAG of the spec's outputs and aggregates, sharing structurally equal sub-expressions."""
     index_of: dict[nodes.Node, int] = {}
-    kinds: dict[nodes.Node, nodes.Kind] = {}
     plan_nodes: list[PlanNode] = []
 
     def visit(expr: nodes.Node) -> int:
         if expr in index_of:
             return index_of[expr]
         inputs = tuple(visit(child) for child in nodes.children(expr))
-        kinds[expr] = kind_of(expr, kinds)
         index_of[expr] = len(plan_nodes)
-        plan_nodes.append(PlanNode(len(plan_nodes), expr, kinds[expr], inputs))
+        plan_nodes.append(PlanNode(len(plan_nodes), expr, kind_of(expr), inputs))
         return index_of[expr]
 
     outputs = {name: visit(spec.timelines[name]) for name in spec.outputs}

@@ -1,11 +1,16 @@
-"""Rendering expressions back to the DSL's infix spelling."""
+"""Rendering expressions back to the DSL's infix spelling: ``parse_expression(render(node)) == node``."""
 from __future__ import annotations
 
-import json
+import re
 
 from dsl import nodes
 
 _UNITS = (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000))
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_KEYWORDS = ("true", "false")
+_ESCAPED = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t"}
+_BINARY = (nodes.PredAnd, nodes.PredOr, nodes.And, nodes.Or, nodes.Compare, nodes.FieldCompare)
+_UNARY = (nodes.PredNot, nodes.Not)
 
 
 def render_duration(ms: int) -> str:
@@ -20,22 +25,29 @@ def render_literal(value: nodes.Literal) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return json.dumps(value)
+        return _string(value)
     return repr(value)
+
+
+def render_column(column: str) -> str:
+    """A bare name where the tokenizer reads one back, else ``col("...")``."""
+    if _IDENTIFIER.fullmatch(column) and column not in _KEYWORDS:
+        return column
+    return f"col({_string(column)})"
 
 
 def render(node: nodes.Node) -> str:
     """The expression as a user would write it (fully parenthesised where nested)."""
     if isinstance(node, nodes.FieldCompare):
-        return f"{node.column} {node.op} {render_literal(node.literal)}"
-    if isinstance(node, (nodes.PredNot, nodes.Not)):
+        return f"{render_column(node.column)} {node.op} {render_literal(node.literal)}"
+    if isinstance(node, _UNARY):
         return f"!{_operand(node.operand)}"
     if isinstance(node, (nodes.PredAnd, nodes.And)):
         return f"{_operand(node.left)} && {_operand(node.right)}"
     if isinstance(node, (nodes.PredOr, nodes.Or)):
         return f"{_operand(node.left)} || {_operand(node.right)}"
     if isinstance(node, nodes.LatestEventToState):
-        return f"latest_event_to_state({node.column})"
+        return f"latest_event_to_state({render_column(node.column)})"
     if isinstance(node, nodes.HasExisted):
         return f"has_existed({render(node.predicate)})"
     if isinstance(node, nodes.HasExistedWithin):
@@ -45,7 +57,11 @@ def render(node: nodes.Node) -> str:
     if isinstance(node, nodes.DurationInCurState):
         return f"duration_in_cur_state({render(node.operand)})"
     if isinstance(node, nodes.Compare):
-        return f"{_operand(node.operand)} {node.op} {render_literal(node.literal)}"
+        # '!' binds looser than a comparison: (!x) == false is not !(x == false)
+        operand = render(node.operand)
+        if isinstance(node.operand, _BINARY + _UNARY):
+            operand = f"({operand})"
+        return f"{operand} {node.op} {render_literal(node.literal)}"
     if isinstance(node, nodes.Ref):
         return node.name
     raise TypeError(f"not an expression node: {node!r}")
@@ -53,5 +69,13 @@ def render(node: nodes.Node) -> str:
 
 def _operand(node: nodes.Node) -> str:
     text = render(node)
-    binary = (nodes.PredAnd, nodes.PredOr, nodes.And, nodes.Or, nodes.Compare, nodes.FieldCompare)
-    return f"({text})" if isinstance(node, binary) else text
+    return f"({text})" if isinstance(node, _BINARY) else text
+
+
+def _string(text: str) -> str:
+    """A double-quoted string literal; control characters as ``\\uXXXX``."""
+    escaped = "".join(
+        _ESCAPED.get(char) or (f"\\u{ord(char):04x}" if ord(char) < 0x20 or ord(char) == 0x7F else char)
+        for char in text
+    )
+    return f'"{escaped}"'

@@ -9,10 +9,10 @@ from typing import Any, Iterator, NamedTuple
 
 import yaml
 
-from dsl.aggregates import DEFAULT_EVERY_MS, METRICS, Aggregate, unknown_metric
+from dsl.aggregates import DEFAULT_EVERY_MS, Aggregate, AggregateError, build_aggregate
 from dsl.nodes import Kind, Node
 from dsl.errors import SpecError, did_you_mean
-from dsl.parser import FUNCTION_NAMES, parse_definition, parse_duration, parse_expression
+from dsl.parser import FUNCTION_NAMES, duration_setting, parse_definition, parse_expression
 from dsl.typecheck import CheckedTimelines, check_aggregate, check_timelines
 
 
@@ -284,15 +284,18 @@ class _Document:
 
     def string_list(self, node: yaml.Node, what: str, item: str) -> dict[str, yaml.Node]:
         """The strings of a YAML list, in order, each with its node; a repeated one is an error."""
-        if not isinstance(node, yaml.SequenceNode):
-            raise self.error_at(node, f"{what} must be a list of {item} names, got {_describe(node)}")
         entries: dict[str, yaml.Node] = {}
-        for entry in node.value:
-            name = self.string(entry, f"an entry of {what}")
+        for name, entry in self.strings(node, what, item):
             if name in entries:
                 raise self.error_at(entry, f"{item} '{name}' is listed twice in {what}")
             entries[name] = entry
         return entries
+
+    def strings(self, node: yaml.Node, what: str, item: str) -> list[tuple[str, yaml.Node]]:
+        """The strings of a YAML list, in order, each with its node."""
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.error_at(node, f"{what} must be a list of {item} names, got {_describe(node)}")
+        return [(self.string(entry, f"an entry of {what}"), entry) for entry in node.value]
 
     def aggregate_section(self, node: yaml.Node | None, definitions: dict[str, object]) -> list[_Declared]:
         """The aggregates of the 'aggregate' section, not yet type-checked."""
@@ -326,15 +329,15 @@ class _Document:
         except SpecError as error:
             raise self.locate(error, fields["timeline"]) from None
         group_by, metrics = (
-            self.string_list(fields[key], f"'{key}' {of}", item) if key in fields else {}
+            self.strings(fields[key], f"'{key}' {of}", item) if key in fields else []
             for key, item in (("group_by", "column"), ("metrics", "metric"))
         )
-        for metric, entry in metrics.items():
-            if metric not in METRICS:
-                raise self.error_at(entry, unknown_metric(metric))
         every = fields.get("every")
-        every_ms = DEFAULT_EVERY_MS if every is None else self.positive_duration(every, f"'every' {of}")
-        return Aggregate(name, timeline, tuple(group_by), tuple(metrics), every_ms)
+        every_ms = DEFAULT_EVERY_MS if every is None else self.duration(every, f"'every' {of}")
+        try:
+            return build_aggregate(name, timeline, group_by, metrics, every_ms)
+        except AggregateError as error:
+            raise self.error_at(error.at, error.message) from None
 
     def check_aggregates(
         self, declared: list[_Declared], checked: CheckedTimelines, session_timeout_ms: int | None
@@ -356,24 +359,16 @@ class _Document:
         return tuple(aggregates)
 
     def session_timeout(self, node: yaml.Node | None) -> int | None:
-        return None if node is None else self.positive_duration(node, "'session_timeout'")
+        return None if node is None else self.duration(node, "'session_timeout'")
 
-    def positive_duration(self, node: yaml.Node, what: str) -> int:
-        """Milliseconds of a duration such as 30m, or of a whole number of milliseconds."""
-        if _is_string(node):
-            try:
-                milliseconds = parse_duration(node.value)
-            except SpecError as error:
-                raise self.locate(error, node) from None
-        elif node.tag == "tag:yaml.org,2002:int":
-            milliseconds = self.plain_value(node)
-        else:
-            raise self.error_at(
-                node, f"{what} must be a duration such as 30m or milliseconds, got {_describe(node)}"
-            )
-        if milliseconds <= 0:
-            raise self.error_at(node, f"{what} must be positive, got {node.value}")
-        return milliseconds
+    def duration(self, node: yaml.Node, what: str) -> int:
+        """Milliseconds of a positive duration setting (:func:`dsl.parser.duration_setting`) at ``node``."""
+        try:
+            return duration_setting(node.value if _is_string(node) else self.plain_value(node), what)
+        except SpecError as error:
+            if error.offset is None:
+                raise self.error_at(node, error.message) from None
+            raise self.locate(error, node) from None
 
     def plain_mapping(self, node: yaml.Node, section: str) -> dict[str, Any]:
         if not isinstance(node, yaml.MappingNode):

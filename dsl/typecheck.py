@@ -25,6 +25,7 @@ from dsl.nodes import (
     PredNot,
     PredOr,
     Ref,
+    child_fields,
     children,
     depth,
 )
@@ -76,6 +77,11 @@ _RULES: dict[type[Node], _Rule] = {
         Kind.BOOL, (Kind.STATE, Kind.BOOL, Kind.NUMBER), "a comparison needs a timeline on its left"
     ),
 }
+
+
+def kind_of(node: Node) -> Kind:
+    """The kind of an expression node (references resolved): the one table of the algebra's kind rules."""
+    return _RULES[type(node)].result
 
 
 def check_timelines(timelines: Mapping[str, Node]) -> CheckedTimelines:
@@ -200,7 +206,7 @@ class _TimelineChecker:
         if rule is None:
             raise _error(self.name, node, f"expected a timeline expression, got {type(node).__name__}")
         resolved, kinds = {}, {}
-        for field_name, child in _node_fields(node):
+        for field_name, child in zip(child_fields(type(node)), children(node)):
             resolved[field_name], kinds[field_name] = self.check(child)
             if kinds[field_name] not in rule.operands:
                 raise _error(self.name, child, rule.mismatch(kinds[field_name]))
@@ -236,13 +242,6 @@ def _comparison_problem(kind: Kind, op: str, literal: Literal) -> str | None:
         if isinstance(literal, float) and not literal.is_integer():
             return f"{whole_ms}, got {literal!r}"
     return None
-
-
-def _node_fields(node: Node) -> Iterator[tuple[str, Node]]:
-    for field in dataclasses.fields(node):
-        value = getattr(node, field.name)
-        if isinstance(value, Node):
-            yield field.name, value
 
 
 def _a(kind: Kind) -> str:

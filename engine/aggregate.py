@@ -12,6 +12,7 @@ import orjson
 
 from dsl.aggregates import Aggregate
 from engine.incremental import Change, to_record
+from engine.records import aggregate_order
 from engine.ticks import Contribution
 
 _Fold = list  # [group, count, sum, min, max]
@@ -53,7 +54,7 @@ class AggregateCombiner:
         """
         final = [slot for slot in self.folds if slot[2] <= until]
         records = [self.record(slot[0], slot[2], self.folds.pop(slot)) for slot in final]
-        return sorted(records, key=record_order)
+        return sorted(records, key=aggregate_order)
 
     def record(self, name: str, time: int, fold: _Fold) -> dict[str, Any]:
         group, count, total, low, high = fold
@@ -72,8 +73,3 @@ def folded(fold: _Fold | None, group: dict[str, Any], value: int) -> _Fold:
     fold[3] = min(fold[3], value)
     fold[4] = max(fold[4], value)
     return fold
-
-
-def record_order(record: dict[str, Any]) -> tuple[str, bytes, int]:
-    """Aggregate records sort by aggregate name, group as JSON, and time."""
-    return record["metric"], orjson.dumps(record["group"]), record["time"]

@@ -8,6 +8,7 @@ from engine.aggregate import AggregateCombiner
 from engine.codegen import NEVER
 from engine.decode import Event
 from engine.incremental import Engine
+from engine.records import change_order
 
 
 def group_by_key(events: Iterable[Event]) -> dict[str, list[Event]]:
@@ -42,5 +43,5 @@ def evaluate(engine: Engine, events: Iterable[Event]) -> list[dict[str, Any]]:
         for key, key_events in group_by_key(events).items()
         for record in combiner.take(key, run_key(engine, key_events))
     ]
-    records.sort(key=lambda record: (record["key"], record["timeline"], record["time"]))
+    records.sort(key=change_order)
     return records + combiner.pop_final(NEVER)

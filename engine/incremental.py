@@ -14,6 +14,8 @@ tick of an active key, after everything else at that instant.
 """
 from __future__ import annotations
 
+import hashlib
+import linecache
 from typing import Any, Iterable
 
 from dsl import nodes
@@ -33,11 +35,12 @@ class Engine:
         self.plan = plan
         self.timeout = plan.spec.session_timeout_ms
         self.source = generate(plan, self.timeout)
+        self.filename = _register_source(plan.spec.name, self.source)
         self.ticks = Ticks(plan)
         namespace: dict[str, Any] = {
             "_compare": compare, "_same_value": same_value, "_first_tick": self.ticks.first_from
         }
-        exec(compile(self.source, f"<plan {plan.spec.name}>", "exec"), namespace)
+        exec(compile(self.source, self.filename, "exec"), namespace)
         self._start = namespace["start"]
         self._apply = namespace["apply"]
         self._evaluate = namespace["evaluate"]
@@ -109,6 +112,15 @@ class Engine:
     def values_at(self, state: list, time: int) -> list:
         """Every plan node's value at ``time`` (after ``advance(state, time)``); None for predicates."""
         return self._probe(state, time)
+
+
+def _register_source(plan_name: str, source: str) -> str:
+    """A file name for the generated ``source``, registered with :mod:`linecache` so that
+    tracebacks and debuggers show its lines."""
+    digest = hashlib.sha1(source.encode()).hexdigest()[:12]
+    filename = f"<timeline plan {plan_name} {digest}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    return filename
 
 
 def to_record(key: str, change: Change) -> dict[str, Any]:

@@ -20,8 +20,6 @@ from fractions import Fraction
 from functools import partial
 from typing import Any, Callable, Iterable, Iterator
 
-import orjson
-
 from dsl.aggregates import Aggregate
 from dsl.nodes import (
     And,
@@ -41,6 +39,7 @@ from dsl.nodes import (
 )
 from dsl.spec import Spec
 from engine.events import event_key, event_time
+from engine.records import aggregate_order, change_order
 from engine.values import canonical, compare, same_value, value_class
 
 Steps = list[tuple[int, Any]]
@@ -60,7 +59,7 @@ def evaluate(spec: Spec, events: Iterable[dict[str, Any]]) -> list[dict[str, Any
             records.extend(evaluator.records(name, spec.timelines[name]))
         for aggregate in spec.aggregates:
             samples.extend(evaluator.samples(aggregate))
-    records.sort(key=lambda record: (record["key"], record["timeline"], record["time"]))
+    records.sort(key=change_order)
     return records + _aggregate_records(spec.aggregates, samples)
 
 
@@ -132,7 +131,7 @@ class _RunEvaluator:
             yield _Sample(aggregate.name, tick, group, int(value_at(pieces, tick)))
 
     def timeline(self, node: Node) -> Steps | Ramps:
-        # Keyed by identity: structural equality would merge literals 1, 1.0 and True.
+        # Keyed by identity: a structural key would hash the whole sub-tree at every lookup.
         if id(node) not in self.memo:
             self.memo[id(node)] = self._compute(node)
         return self.memo[id(node)]
@@ -335,7 +334,7 @@ def _aggregate_records(aggregates: tuple[Aggregate, ...], samples: list[_Sample]
                 metrics = _metrics(values)
                 reported = {metric: metrics[metric] for metric in aggregate.reported}
                 records.append({"metric": aggregate.name, "group": shown, "time": tick, **reported})
-    records.sort(key=lambda record: (record["metric"], orjson.dumps(record["group"]), record["time"]))
+    records.sort(key=aggregate_order)
     return records
 
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import yaml
 from dsl.errors import SpecError
-from dsl.parser import parse_duration
+from dsl.parser import duration_setting
 from dsl.spec import Spec
 
 DEFAULT_SERVICE_URL = "pulsar://127.0.0.1:6650"
@@ -149,23 +149,12 @@ class _Section:
             raise SpecError(f"{self.name(key)} must be true or false, got {value!r}")
         return value
 
-    def duration(self, key: str, default: str | None) -> int | None:
-        """Milliseconds of a duration written as ``2s`` (or a number of milliseconds)."""
-        value = self.values.get(key, default)
-        if value is None:
-            return None
-        if isinstance(value, str):
-            try:
-                milliseconds = parse_duration(value)
-            except SpecError as error:
-                raise SpecError(f"{self.name(key)}: {error.message}") from None
-        elif isinstance(value, int) and not isinstance(value, bool):
-            milliseconds = value
-        else:
-            raise SpecError(f"{self.name(key)} must be a duration such as 2s, got {value!r}")
-        if milliseconds < 0:
-            raise SpecError(f"{self.name(key)} must not be negative, got {value!r}")
-        return milliseconds
+    def duration(self, key: str, default: str, minimum: int = 1) -> int:
+        """Milliseconds of a duration setting, at least ``minimum`` (:func:`dsl.parser.duration_setting`)."""
+        try:
+            return duration_setting(self.values.get(key, default), self.name(key), minimum)
+        except SpecError as error:
+            raise SpecError(error.message if error.offset is None else f"{self.name(key)}: {error.message}") from None
 
     def path_value(self, key: str, base: Path) -> Path:
         return base / Path(self.string(key)).expanduser()
@@ -217,16 +206,14 @@ def _sink(section: _Section, base: Path) -> PulsarSinkConfig | FileSinkConfig:
 def _watermark(section: _Section) -> WatermarkConfig:
     section.only("max_out_of_orderness", "idle_timeout")
     return WatermarkConfig(
-        max_out_of_orderness_ms=section.duration("max_out_of_orderness", "0ms"),
-        idle_timeout_ms=section.duration("idle_timeout", "30s") or None,
+        max_out_of_orderness_ms=section.duration("max_out_of_orderness", "0ms", minimum=0),
+        idle_timeout_ms=section.duration("idle_timeout", "30s", minimum=0) or None,  # 0: no idleness
     )
 
 
 def _checkpoint(section: _Section, spec_name: str, base: Path) -> CheckpointConfig:
     section.only("interval", "backend", "dir", "mode")
-    interval = section.duration("interval", "10s")
-    if interval < 10:
-        raise SpecError(f"{section.name('interval')} must be at least 10ms, got {section.values['interval']!r}")
+    interval = section.duration("interval", "10s", minimum=10)  # Flink's least checkpoint interval
     directory = section.string("dir", (base / "checkpoints" / spec_name).as_uri())
     if "://" not in directory:
         directory = (base / directory).as_uri()

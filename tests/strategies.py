@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from dsl import nodes
 from dsl.aggregates import METRICS, Aggregate
-from dsl.plan import kind_of
 from dsl.spec import Spec
+from dsl.typecheck import check_timelines, kind_of
 
 COLUMNS = ("a", "b", "n", "f")
 STRINGS = ("x", "y", "z")
@@ -17,45 +17,39 @@ OPS = nodes.COMPARISON_OPS
 values = st.sampled_from(STRINGS) | st.sampled_from((1, 2, 2.0, 3)) | st.booleans() | st.none()
 literals = st.sampled_from(STRINGS) | st.sampled_from((1, 2, 2.5)) | st.booleans()
 
-field_compares = st.builds(nodes.FieldCompare, st.sampled_from(COLUMNS), st.sampled_from(OPS), literals)
-predicates = st.recursive(
-    field_compares,
-    lambda inner: st.builds(nodes.PredNot, inner) | st.builds(nodes.PredAnd, inner, inner)
-    | st.builds(nodes.PredOr, inner, inner),
-    max_leaves=3,
-)
-states = st.builds(nodes.LatestEventToState, st.sampled_from(COLUMNS))
 
-
-def _timelines(booleans: st.SearchStrategy) -> st.SearchStrategy:
-    numerics = st.builds(nodes.DurationWhere, booleans) | st.builds(nodes.DurationInCurState, states | booleans)
-    return (
-        st.builds(nodes.Not, booleans)
-        | st.builds(nodes.And, booleans, booleans)
-        | st.builds(nodes.Or, booleans, booleans)
-        | st.builds(nodes.Compare, states, st.sampled_from(OPS), literals)
-        | st.builds(nodes.Compare, booleans, st.sampled_from(("==", "!=")), st.booleans())
-        | st.builds(nodes.Compare, numerics, st.sampled_from(OPS), st.integers(0, 40))
+def trees(columns: st.SearchStrategy[str], literal: st.SearchStrategy) -> tuple[st.SearchStrategy, ...]:
+    """Strategies of boolean, numeric and state timelines over these columns and literals."""
+    field_compares = st.builds(nodes.FieldCompare, columns, st.sampled_from(OPS), literal)
+    predicates = st.recursive(
+        field_compares,
+        lambda inner: st.builds(nodes.PredNot, inner) | st.builds(nodes.PredAnd, inner, inner)
+        | st.builds(nodes.PredOr, inner, inner),
+        max_leaves=3,
     )
+    states = st.builds(nodes.LatestEventToState, columns)
+
+    def numerics_of(booleans: st.SearchStrategy) -> st.SearchStrategy:
+        return st.builds(nodes.DurationWhere, booleans) | st.builds(nodes.DurationInCurState, states | booleans)
+
+    def derived(booleans: st.SearchStrategy) -> st.SearchStrategy:
+        return (
+            st.builds(nodes.Not, booleans)
+            | st.builds(nodes.And, booleans, booleans)
+            | st.builds(nodes.Or, booleans, booleans)
+            | st.builds(nodes.Compare, states, st.sampled_from(OPS), literal)
+            | st.builds(nodes.Compare, booleans, st.sampled_from(("==", "!=")), st.booleans())
+            | st.builds(nodes.Compare, numerics_of(booleans), st.sampled_from(OPS), st.integers(0, 40))
+        )
+
+    boolean_leaves = st.builds(nodes.HasExisted, predicates) | st.builds(
+        nodes.HasExistedWithin, predicates, st.integers(1, 20))
+    booleans = st.recursive(boolean_leaves, derived, max_leaves=6)
+    return booleans, numerics_of(booleans), states
 
 
-boolean_leaves = st.builds(nodes.HasExisted, predicates) | st.builds(
-    nodes.HasExistedWithin, predicates, st.integers(1, 20))
-booleans = st.recursive(boolean_leaves, _timelines, max_leaves=6)
-numerics = st.builds(nodes.DurationWhere, booleans) | st.builds(nodes.DurationInCurState, states | booleans)
+booleans, numerics, states = trees(st.sampled_from(COLUMNS), literals)
 timelines = states | booleans | numerics
-
-
-def kind_of_tree(expr: nodes.Node) -> nodes.Kind:
-    kinds: dict[nodes.Node, nodes.Kind] = {}
-
-    def visit(node: nodes.Node) -> None:
-        for child in nodes.children(node):
-            visit(child)
-        kinds[node] = kind_of(node, kinds)
-
-    visit(expr)
-    return kinds[expr]
 
 
 @st.composite
@@ -65,14 +59,14 @@ def specs(draw) -> Spec:
     aggregates = tuple(draw(st.lists(aggregates_over(trees), max_size=2)))
     aggregates = tuple(dataclasses.replace(a, name=f"ag{i}") for i, a in enumerate(aggregates))
     timeout = draw(st.integers(5, 40) if aggregates else st.none() | st.integers(5, 40))
-    return Spec(name="random", key="k", time="t", timelines=dict(zip(names, trees)),
-                kinds={name: kind_of_tree(tree) for name, tree in zip(names, trees)},
+    checked = check_timelines(dict(zip(names, trees)))  # the spec loader's checks: every drawn tree is valid
+    return Spec(name="random", key="k", time="t", timelines=checked.timelines, kinds=checked.kinds,
                 outputs=names, session_timeout_ms=timeout, aggregates=aggregates)
 
 
 def aggregates_over(trees: list[nodes.Node]) -> st.SearchStrategy[Aggregate]:
     """An aggregate (to be named) of one of ``trees`` or a new tree, never of a state timeline."""
-    shared = [tree for tree in trees if kind_of_tree(tree) is not nodes.Kind.STATE]
+    shared = [tree for tree in trees if kind_of(tree) is not nodes.Kind.STATE]
     aggregated = booleans | numerics
     return st.builds(
         Aggregate,

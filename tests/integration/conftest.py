@@ -15,13 +15,12 @@ import orjson
 import pulsar
 import pytest
 
+from broker.local import local_broker
 from jobs.artifacts import export_artifacts
 
 ROOT = Path(__file__).resolve().parents[2]
 CIRR = ROOT / "examples" / "cirr.yaml"
 TIMELINE = Path(sys.executable).with_name("timeline")
-sys.path.insert(0, str(ROOT / "scripts"))
-from local_broker import local_broker  # noqa: E402  (a script module)
 
 JOB_TIMEOUT_S = 300  # an upper bound for a stuck job, not an expectation
 FLUSH_KEY = "zz-flush"

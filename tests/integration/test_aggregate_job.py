@@ -6,18 +6,18 @@ from pathlib import Path
 
 import orjson
 import pytest
-from consume import read_topic
-from publish import publish
 
+from broker.consume import read_topic
+from broker.publish import publish
 from dsl.plan import compile_plan
 from dsl.spec import load_spec_file
 from engine import batch, reference
-from engine.aggregate import record_order
 from engine.decode import decode_event
 from engine.incremental import Engine
+from engine.records import aggregate_order, change_order
 
 from .conftest import ROOT, timeline_run
-from .test_job import ORDER, arrivals, pulsar_settings
+from .test_job import arrivals, pulsar_settings
 
 pytestmark = pytest.mark.flink
 SPEC_PATH = ROOT / "examples" / "cirr-by-cdn.yaml"
@@ -48,8 +48,8 @@ def test_file_sink_aggregates_match_the_reference(tmp_path: Path):
                  cwd=tmp_path, spec=SPEC_PATH)
 
     changes, aggregates = expected_records(events)
-    assert sorted(read_folder(tmp_path / "out" / "aggregates"), key=record_order) == aggregates
-    assert sorted(read_folder(tmp_path / "out" / "changes"), key=ORDER) == changes
+    assert sorted(read_folder(tmp_path / "out" / "aggregates"), key=aggregate_order) == aggregates
+    assert sorted(read_folder(tmp_path / "out" / "changes"), key=change_order) == changes
     assert not read_folder(tmp_path / "out" / "dead-letters")
 
 
@@ -65,12 +65,12 @@ def test_pulsar_aggregate_topic_matches_the_reference_in_tick_order(pulsar_url, 
     changes, aggregates = expected_records(events)
     written = [orjson.loads(message) for message in read_topic(pulsar_url, topic("out") + "-aggregates",
                                                                 idle_seconds=3)]
-    assert sorted(written, key=record_order) == aggregates
+    assert sorted(written, key=aggregate_order) == aggregates
     last_tick: dict[bytes, int] = {}
     for record in written:  # in topic order
         group = orjson.dumps([record["metric"], record["group"]])
         assert record["time"] > last_tick.get(group, record["time"] - 1), record
         last_tick[group] = record["time"]
     records = [orjson.loads(message) for message in read_topic(pulsar_url, topic("out"), idle_seconds=3)]
-    assert sorted(records, key=ORDER) == changes
+    assert sorted(records, key=change_order) == changes
     assert read_topic(pulsar_url, topic("out") + "-dead-letters", idle_seconds=1) == []

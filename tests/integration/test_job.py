@@ -8,22 +8,22 @@ from pathlib import Path
 
 import orjson
 import pytest
-from consume import read_topic
-from publish import publish
 
+from broker.consume import read_topic
+from broker.publish import publish
 from dsl.plan import compile_plan
 from dsl.spec import load_spec_file
 from cli.generate import generate_sessions
 from engine import batch, reference
 from engine.decode import decode_event
 from engine.incremental import Engine
+from engine.records import change_order
 
 from .conftest import CIRR, FLUSH_KEY, flush_event, read_messages, start_timeline_run, stop_job, timeline_run
 
 pytestmark = pytest.mark.flink
 SPEC = load_spec_file(CIRR)
 BOUND_MS = 2000  # examples/cirr.yaml's watermark.max_out_of_orderness
-ORDER = lambda record: (record["key"], record["timeline"], record["time"])  # noqa: E731
 
 
 def arrivals(sessions: int, seed: int) -> list[dict]:
@@ -53,7 +53,7 @@ def test_file_source_and_sink_match_the_batch_evaluation(tmp_path: Path):
 
     written = [orjson.loads(line) for path in glob.glob(str(tmp_path / "out" / "changes" / "*.jsonl"))
                for line in Path(path).read_bytes().splitlines()]
-    assert sorted(written, key=ORDER) == expected_records(events)
+    assert sorted(written, key=change_order) == expected_records(events)
     assert not glob.glob(str(tmp_path / "out" / "dead-letters" / "*.jsonl"))
 
 
@@ -71,7 +71,7 @@ def test_pulsar_bounded_exactly_once_matches_the_reference_in_per_key_order(puls
                  "--parallelism", "2", *pulsar_settings(pulsar_url), cwd=tmp_path)
 
     records = [orjson.loads(message) for message in read_topic(pulsar_url, topic("out"), idle_seconds=3)]
-    assert sorted(records, key=ORDER) == expected_records(events)
+    assert sorted(records, key=change_order) == expected_records(events)
     last_time: dict[str, int] = {}
     for record in records:  # in topic order
         assert record["time"] >= last_time.get(record["key"], record["time"]), record
@@ -105,7 +105,7 @@ def test_bad_and_late_events_go_to_the_dead_letter_topic(pulsar_url, topic, tmp_
     finally:
         stop_job(job)
 
-    assert sorted((r for r in records if r["key"] != FLUSH_KEY), key=ORDER) == expected
+    assert sorted((r for r in records if r["key"] != FLUSH_KEY), key=change_order) == expected
     by_payload = {letter["payload"].encode(): letter["reason"] for letter in letters}
     assert by_payload.keys() == {*bad, late}
     for payload, reason in bad.items():

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from publish import publish
 
+from broker.publish import publish
 from cli.generate import generate_sessions
+from engine.records import change_order
 
 from .conftest import (FLUSH_KEY, canonical, flush_event, read_messages, read_until_complete, start_timeline_run,
                        stop_job)
-from .test_job import ORDER, expected_records, pulsar_settings
+from .test_job import expected_records, pulsar_settings
 
 pytestmark = [pytest.mark.flink, pytest.mark.pulsar]
 
@@ -32,4 +33,4 @@ def test_records_appear_while_the_input_stays_open_also_for_keys_gone_idle(pulsa
         stop_job(job)
 
     assert {canonical(record) for record in early} <= {canonical(record) for record in expected}
-    assert sorted((record for record in records if record["key"] != FLUSH_KEY), key=ORDER) == expected
+    assert sorted((record for record in records if record["key"] != FLUSH_KEY), key=change_order) == expected

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import orjson
 import pytest
-from consume import read_topic
-from publish import publish
 
+from broker.consume import read_topic
+from broker.publish import publish
 from cli.generate import generate_sessions
 
 from .conftest import (FLUSH_KEY, JOB_TIMEOUT_S, canonical, flush_event, read_until_complete, start_timeline_run,

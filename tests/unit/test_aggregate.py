@@ -39,7 +39,7 @@ def incremental(spec: Spec, events: list[dict]) -> list[dict]:
 def streaming(spec: Spec, events: list[dict]) -> list[dict]:
     """In time order, with a snapshot and restore of every key after the second event."""
     in_time_order = sorted(decoded(events), key=lambda event: event.time)
-    records, late = run_streaming(Engine(compile_plan(spec)), in_time_order, bound=0, restore_at=2)
+    records, late = run_streaming(spec, in_time_order, bound=0, restore_at=2)
     assert late == []
     return records
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
+from engine.records import change_order
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "examples" / "cirr.yaml"
@@ -35,7 +36,7 @@ def test_eval_engines_agree_and_output_is_sorted(capsys):
     reference, _ = run(capsys, "eval", str(SPEC), str(EVENTS), "--engine", "reference")
     assert incremental == reference
     records = records_of(incremental)
-    assert records == sorted(records, key=lambda r: (r["key"], r["timeline"], r["time"]))
+    assert records == sorted(records, key=change_order)
 
 
 def test_bad_lines_are_reported_and_skipped(tmp_path, capsys):
@@ -73,6 +74,17 @@ def test_bad_spec_exits_with_position_and_caret(tmp_path):
 def test_check_prints_the_shared_plan(capsys):
     out, _ = run(capsys, "check", str(SPEC))
     assert "[shared" in out and "output cirr" in out and "= state" in out
+    assert "def apply(" not in out
+
+
+def test_check_show_code_prints_the_engines_code(capsys):
+    out, _ = run(capsys, "check", "--show-code", str(SPEC))
+    plan, code = out.split("\n\n# <timeline plan video_qoe ", 1)
+    assert "output cirr" in plan
+    namespace: dict = {}
+    exec(code.split("\n", 1)[1], namespace)  # the printed code is the whole generated module
+    assert {"start", "apply", "evaluate", "probe"} <= set(namespace)
+    assert "ev.get('userAction') == 'seek'" in code
 
 
 def test_explain_json_gives_every_node(capsys):

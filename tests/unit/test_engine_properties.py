@@ -34,15 +34,14 @@ def disordered(draw):
 def test_streaming_within_bound_equals_reference(spec, case, data):
     raw_events, arrivals, bound = case
     restore_at = data.draw(st.none() | st.integers(0, max(len(arrivals) - 1, 0)))
-    records, late = run_streaming(Engine(compile_plan(spec)), decoded(arrivals), bound, restore_at)
+    records, late = run_streaming(spec, decoded(arrivals), bound, restore_at)
     assert late == []
     assert records == reference.evaluate(spec, raw_events)
 
 @settings(max_examples=400, deadline=None)
 @given(strategies.specs(), strategies.events(), st.data())
 def test_snapshot_restore_mid_stream(spec, raw_events, data):
-    engine = Engine(compile_plan(spec))
     cut = data.draw(st.integers(0, len(raw_events)))
     ordered = sorted(decoded(raw_events), key=lambda event: event.time)
-    records, _ = run_streaming(engine, ordered, bound=0, restore_at=cut)
+    records, _ = run_streaming(spec, ordered, bound=0, restore_at=cut)
     assert records == reference.evaluate(spec, raw_events)

@@ -15,7 +15,6 @@ from dsl.nodes import (
     FieldCompare,
     HasExisted,
     HasExistedWithin,
-    Kind,
     LatestEventToState,
     Node,
     Not,
@@ -26,6 +25,7 @@ from dsl.nodes import (
 )
 from dsl.plan import compile_plan
 from dsl.spec import Spec
+from dsl.typecheck import kind_of
 from engine import batch, reference
 from engine.decode import Event
 from engine.incremental import Engine
@@ -47,14 +47,6 @@ def evaluator(request, monkeypatch):
     monkeypatch.setattr(sys.modules[__name__], "evaluate", EVALUATORS[request.param])
 
 T, F = True, False
-
-
-def kind_of(node: Node) -> Kind:
-    if isinstance(node, (DurationWhere, DurationInCurState)):
-        return Kind.NUMBER
-    if isinstance(node, LatestEventToState):
-        return Kind.STATE
-    return Kind.BOOL
 
 
 def spec_of(timelines: dict[str, Node], outputs=None, timeout_ms=None) -> Spec:
@@ -237,11 +229,11 @@ def test_compare_on_boolean_timeline():
 
 
 def test_true_is_not_one_even_for_structurally_equal_trees():
-    # 1 == True in Python, so the two Compare nodes are equal dataclasses; the values
-    # rules still tell them apart: v is True, so "== True" holds and "== 1" does not.
-    spec = spec_of(
-        {"is_true": Compare(state("v"), "==", True), "is_one": Compare(state("v"), "==", 1)}
-    )
+    # 1 == True in Python, but the nodes compare their literals' types too, and the value
+    # rules tell true from 1: v is True, so "== True" holds and "== 1" does not.
+    is_true, is_one = Compare(state("v"), "==", True), Compare(state("v"), "==", 1)
+    assert is_true != is_one
+    spec = spec_of({"is_true": is_true, "is_one": is_one})
     values = {r["timeline"]: r["value"] for r in evaluate(spec, [ev(1000, v=True)])}
     assert values == {"is_true": True, "is_one": False}
 

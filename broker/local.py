@@ -10,7 +10,7 @@ from typing import Iterator
 
 from jobs.artifacts import export_artifacts
 
-PULSAR_SH = Path(__file__).with_name("pulsar.sh")
+PULSAR_SH = Path(__file__).resolve().parents[1] / "scripts" / "pulsar.sh"
 
 
 def free_port() -> int:

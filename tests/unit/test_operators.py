@@ -1,0 +1,51 @@
+"""The PyFlink operator functions on fakes of Flink's keyed state, timers and contexts (tests/flink_fakes.py)."""
+from __future__ import annotations
+
+import orjson
+
+from engine.codegen import NEVER
+from operators.aggregates import CONTRIBUTIONS, CombineFunction, aggregate_key
+from operators.timelines import TimelineFunction
+from tests.flink_fakes import KeyedHarness
+
+SPEC = """\
+name: operators
+key: k
+time: t
+timelines:
+  recent_seek: has_existed_within(action == "seek", 5s)
+  seeks: duration_where(recent_seek) | aggregate(group_by(cdn), sum, every(10s))
+session_timeout: 60s
+"""
+
+
+def records(outputs: list) -> list[dict]:
+    return [orjson.loads(value) for tag, value in outputs if tag is None]
+
+
+def test_a_key_has_one_timer_and_its_state_goes_when_its_session_ends():
+    operator = KeyedHarness(TimelineFunction(SPEC), key_of=lambda instant: instant[0])
+    outputs = operator.process_element(("a", 1000, '{"action": "seek", "cdn": "x"}'))
+    assert records(outputs) == [{"key": "a", "timeline": "recent_seek", "time": 1000, "value": True}]
+    assert operator.timers == {(6000, "a")}  # the window ends before the session timeout and the tick
+    assert records(operator.advance_watermark(6000)) == [
+        {"key": "a", "timeline": "recent_seek", "time": 6000, "value": False}]
+    assert operator.timers == {(10_000, "a")}  # the tick
+    ticked = operator.advance_watermark(10_000)
+    assert ticked == [(CONTRIBUTIONS.tag_id, ("seeks", '["x"]', 10_000, 5000))]
+    assert operator.timers == {(20_000, "a")}
+    ended = operator.advance_watermark(NEVER)
+    assert records(ended)[-1] == {"key": "a", "timeline": "recent_seek", "time": 61_000, "value": None}
+    assert operator.timers == set() and operator.keys_with_state() == set()
+
+
+def test_a_restored_combine_function_keeps_its_folds_and_timers():
+    combine = KeyedHarness(CombineFunction(SPEC), key_of=aggregate_key)
+    for value in (5000, 1000):
+        assert combine.process_element(("seeks", '["x"]', 10_000, value)) == []
+    restored = KeyedHarness(CombineFunction(SPEC), key_of=aggregate_key, restored=combine.snapshot())
+    restored.process_element(("seeks", '["x"]', 10_000, 0))
+    assert restored.timers == {(10_000, ("seeks", '["x"]'))}
+    assert records(restored.advance_watermark(10_000)) == [
+        {"metric": "seeks", "group": {"cdn": "x"}, "time": 10_000, "count": 3, "sum": 6000}]
+    assert restored.keys_with_state() == set()
