@@ -21,7 +21,7 @@ from cli.generate import generate_sessions
 from engine import batch, reference
 from engine.decode import decode_event
 from engine.incremental import Engine
-from engine.keyed import KeyState
+from engine.keyed import KeyedTimelines
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,11 +39,12 @@ def timed(function, repeat: int) -> float:
 def state_bytes_per_key(engine: Engine, per_key: dict) -> tuple[float, int]:
     """Mean and max checkpointed bytes of a key mid-run (all its events applied, run still active, timer set)."""
     sizes = []
+    keyed = KeyedTimelines(engine)
     for key_events in per_key.values():
-        key_state = KeyState(engine.new_state())
+        key_state = keyed.new_key()
         batch.apply_events(engine, key_state.engine_state, key_events, [])
         key_state.timer = engine.next_timer(key_state.engine_state)
-        sizes.append(len(key_state.to_json()))
+        sizes.append(len(keyed.to_json(key_state)))
     return statistics.mean(sizes), max(sizes)
 
 

@@ -281,7 +281,7 @@ def print_summary(results: dict[str, Measurement], count: int, events: Path) -> 
     with events.open("rb") as lines:
         per_key = batch.group_by_key(decode_event(line, spec.key, spec.time) for line in lines)
     mean_bytes, max_bytes = state_bytes_per_key(Engine(compile_plan(spec)), per_key)
-    print(f"timeline cirr state per active key (KeyState.to_json, as bench_engine.py): mean {mean_bytes:.0f} bytes,"
+    print(f"timeline cirr state per active key (KeyedTimelines.to_json, as bench_engine.py): mean {mean_bytes:.0f} bytes,"
           f" max {max_bytes} bytes, plus Flink's entry for the key's timer")
 
 

@@ -14,9 +14,10 @@ import orjson
 import pulsar
 
 
-def read_topic(service_url: str, topic: str, idle_seconds: float) -> list[bytes]:
+def read_topic(service_url: str, topic: str, idle_seconds: float, token: str | None = None) -> list[bytes]:
     """Every message of ``topic`` in order, stopping once none arrived for ``idle_seconds``."""
-    client = pulsar.Client(service_url, logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Warn))
+    client = pulsar.Client(service_url, authentication=pulsar.AuthenticationToken(token) if token else None,
+                           logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Warn))
     try:
         reader = client.create_reader(topic, pulsar.MessageId.earliest)
         messages = []

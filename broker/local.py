@@ -20,11 +20,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def local_broker(folder: Path) -> Iterator[str]:
-    """Start ``scripts/pulsar.sh`` with its data under ``folder``; yields its service URL; stops it after."""
+def local_broker(folder: Path, token_file: Path | None = None) -> Iterator[str]:
+    """Start ``scripts/pulsar.sh`` with its data under ``folder``; yields its service URL; stops it after.
+
+    With ``token_file``, the broker requires token authentication and a superuser token is written there.
+    """
     export_artifacts()
     port = free_port()
     env = {**os.environ, "PULSAR_PORT": str(port), "PULSAR_HTTP_PORT": str(free_port()), "TMPDIR": str(folder)}
+    if token_file is not None:
+        env["PULSAR_TOKEN_FILE"] = str(token_file)
     # no pipes: the broker it leaves running would hold them open
     subprocess.run([str(PULSAR_SH), "start"], env=env, check=True, stdout=subprocess.DEVNULL)
     try:

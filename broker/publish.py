@@ -26,13 +26,15 @@ def payloads(args: argparse.Namespace) -> Iterator[bytes]:
                     generate_sessions(args.generate, args.seed, disorder_ms=args.disorder_ms))
 
 
-def publish(service_url: str, topic: str, messages: Iterator[bytes], batching: bool = True) -> int:
+def publish(service_url: str, topic: str, messages: Iterator[bytes], batching: bool = True,
+            token: str | None = None) -> int:
     """Send every message, in order, and wait until the broker has them all; returns the count.
 
     ``batching=False`` stores one message per entry: the Flink Pulsar source 4.1.0 skips the rest of
     a batch when it resumes from a checkpoint taken inside it (FLINK-36180).
     """
-    client = pulsar.Client(service_url, logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Warn))
+    client = pulsar.Client(service_url, authentication=pulsar.AuthenticationToken(token) if token else None,
+                           logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Warn))
     failures: list[pulsar.Result] = []
     try:
         producer = client.create_producer(topic, batching_enabled=batching, batching_max_messages=1000,

@@ -160,6 +160,11 @@ def parse_definition(name: str, text: str) -> Node | Aggregate:
     return node
 
 
+MAX_DURATION_MS = 10**15
+"""The longest window, session timeout or tick interval, about 31,700 years: with
+the latest event time (year 9999) added, every instant still fits a Java long."""
+
+
 def parse_duration(text: str) -> int:
     """Milliseconds of a duration such as ``250ms`` or ``30m``; a bare integer is milliseconds."""
     parser = _Parser(text)
@@ -184,6 +189,8 @@ def duration_setting(value: object, what: str, minimum: int = 1) -> int:
     if milliseconds < minimum:
         least = {0: "must not be negative", 1: "must be positive"}.get(minimum, f"must be at least {minimum}ms")
         raise SpecError(f"{what} {least}, got {value}")
+    if milliseconds > MAX_DURATION_MS:
+        raise SpecError(f"{what} is longer than the limit of {MAX_DURATION_MS} ms, got {value}")
     return milliseconds
 
 
@@ -543,6 +550,8 @@ class _Parser:
                 f"expected a duration such as 5s or a whole number of milliseconds, got {token.describe()}",
                 token.pos,
             )
+        if token.value > MAX_DURATION_MS:
+            raise self.error(f"duration {token.text} is longer than the limit of {MAX_DURATION_MS} ms", token.pos)
         self.advance()
         return token.value
 

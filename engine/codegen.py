@@ -14,17 +14,38 @@ slots per stateful node):
   value changes without new events in ``s[2]``.
 - ``probe(s, t)``: the value of every node at ``t`` without changing ``s``.
 
+Each run of slots belongs to an *owner* (a stateful node, an output, the
+tick), named by a text that is equal exactly for equal expressions: see
+:class:`Generated` and ``engine/layout.py``, which carries state over to a
+changed plan.
+
 Nodes are evaluated in plan order, each exactly once per instant, into locals
 ``n<i>`` (state and boolean values) or ``v<i>``/``r<i>`` (numeric value and rate).
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from dsl import nodes
 from dsl.plan import Plan, PlanNode
+from dsl.render import render, render_duration
 
 NEVER = 2**63 - 1  # Flink's Long.MAX_VALUE: "no timer"
 FIRST_SLOT = 3
 TICK = FIRST_SLOT
+TICK_OWNER = "tick"
+
+
+class Generated(NamedTuple):
+    """The generated source and its slot groups: ``(owner, slot count)`` in slot order.
+
+    The first group is the run header (key, time field, session timeout), with
+    no slots of its own; outputs and aggregates are groups too, some without slots.
+    """
+
+    source: str
+    groups: tuple[tuple[str, int], ...]
+    names: dict[str, str]  # the owner of each output and aggregate: its name
 
 _NUMERIC_COMPARE = {
     ">": "({v} > {c} or ({v} == {c} and {r} == 1))",
@@ -47,11 +68,14 @@ class _Writer:
         self.probe: list[str] = []
         self.due: list[str] = []
         self.emit: list[str] = []
+        self.groups: list[tuple[str, int]] = []
+        self.names: dict[str, str] = {}
 
-    def slots(self, *initial: str) -> int:
-        """Allocate consecutive state slots with these initial values; returns the first."""
+    def slots(self, owner: str, *initial: str) -> int:
+        """Allocate consecutive state slots of ``owner`` with these initial values; returns the first."""
         first = FIRST_SLOT + len(self.initial)
         self.initial.extend(initial)
+        self.groups.append((owner, len(initial)))
         return first
 
     def both(self, line: str) -> None:
@@ -76,15 +100,15 @@ def predicate_source(expr: nodes.Node) -> str:
 def _leaf(w: _Writer, node: PlanNode) -> None:
     expr, i = node.expr, node.index
     if isinstance(expr, nodes.LatestEventToState):
-        slot = w.slots("None")
+        slot = w.slots(render(expr), "None")
         w.apply += [f"x = ev.get({expr.column!r})", f"if x is not None: s[{slot}] = x"]
         w.both(f"n{i} = s[{slot}]")
     elif isinstance(expr, nodes.HasExisted):
-        slot = w.slots("False")
+        slot = w.slots(render(expr), "False")
         w.apply.append(f"if not s[{slot}] and p{node.inputs[0]}: s[{slot}] = True")
         w.both(f"n{i} = s[{slot}]")
     elif isinstance(expr, nodes.HasExistedWithin):
-        slot = w.slots("t")
+        slot = w.slots(render(expr), "t")
         w.apply.append(f"if p{node.inputs[0]}: s[{slot}] = t + {expr.window_ms}")
         w.both(f"n{i} = t < s[{slot}]")
         w.due.append(f"if t < s[{slot}] < due: due = s[{slot}]")
@@ -108,6 +132,7 @@ def _compare(w: _Writer, node: PlanNode) -> None:
     operand_kind = w.plan.nodes[child].kind
     literal = repr(expr.literal)
     if operand_kind is nodes.Kind.NUMBER:
+        literal = repr(int(expr.literal))  # a whole number (type-checked): crossings at integer instants
         v, r = f"v{child}", f"r{child}"
         w.both(f"n{i} = " + _NUMERIC_COMPARE[expr.op].format(v=v, r=r, c=literal))
         w.due.append(f"if {r} == 1 and {v} < {literal} and t + {literal} - {v} < due: due = t + {literal} - {v}")
@@ -123,7 +148,7 @@ def _numeric(w: _Writer, node: PlanNode) -> None:
     """Numeric nodes keep a linear piece; ``c<i>`` says whether it changed at ``t``."""
     expr, i, child = node.expr, node.index, node.inputs[0]
     if isinstance(expr, nodes.DurationWhere):
-        at = w.slots("t", "0", "-1")  # anchor time, value there, rate (-1: none yet)
+        at = w.slots(render(expr), "t", "0", "-1")  # anchor time, value there, rate (-1: none yet)
         av, ar = at + 1, at + 2
         w.evaluate += [
             f"r{i} = 1 if n{child} else 0",
@@ -133,7 +158,7 @@ def _numeric(w: _Writer, node: PlanNode) -> None:
         ]
         w.probe += [f"r{i} = s[{ar}]", f"v{i} = s[{av}] + r{i} * (t - s[{at}])"]
     else:
-        start = w.slots("t", "None")  # start of the current run, value during it
+        start = w.slots(render(expr), "t", "None")  # start of the current run, value during it
         w.evaluate += [
             f"c{i} = first or not _same_value(n{child}, s[{start + 1}])",
             f"if c{i}: s[{start}] = t; s[{start + 1}] = n{child}",
@@ -146,21 +171,25 @@ def _numeric(w: _Writer, node: PlanNode) -> None:
 def _outputs(w: _Writer) -> None:
     for name, index in w.plan.outputs.items():
         node = w.plan.nodes[index]
+        owner = f"output {name} = {render(node.expr)}"
+        w.names[owner] = name
         if node.kind is nodes.Kind.NUMBER:
+            w.slots(owner)
             w.emit.append(f"if c{index}: out.append(({name!r}, t, v{index}, r{index}))")
         else:
-            prev = w.slots("None")
+            prev = w.slots(owner, "None")
             w.emit += [
                 f"if first or not _same_value(n{index}, s[{prev}]):",
                 f"    s[{prev}] = n{index}; out.append(({name!r}, t, n{index}, None))",
             ]
 
 
-def generate(plan: Plan, session_timeout_ms: int | None) -> str:
-    """The Python source of ``start``, ``apply``, ``evaluate`` and ``probe`` for ``plan``."""
+def generate(plan: Plan, session_timeout_ms: int | None) -> Generated:
+    """The Python source of ``start``, ``apply``, ``evaluate`` and ``probe`` for ``plan``, and its slot groups."""
     w = _Writer(plan)
+    w.slots(f"key {plan.spec.key} time {plan.spec.time} session_timeout {session_timeout_ms}")
     if plan.aggregates:
-        w.slots("_first_tick(t)")  # TICK
+        w.slots(TICK_OWNER, "_first_tick(t)")  # TICK
     predicates_read_by_leaves = sorted({
         node.inputs[0] for node in plan.nodes if isinstance(node.expr, (nodes.HasExisted, nodes.HasExistedWithin))
     })
@@ -174,12 +203,18 @@ def generate(plan: Plan, session_timeout_ms: int | None) -> str:
         else:
             _derived(w, node)
     _outputs(w)
+    for aggregate in plan.aggregates:
+        groups = ", ".join(render(plan.nodes[index].expr) for index in aggregate.groups)
+        owner = (f"aggregate {aggregate.aggregate.name} = {render(plan.nodes[aggregate.value].expr)}"
+                 f" by ({groups}) every {render_duration(aggregate.aggregate.every_ms)}")
+        w.slots(owner)
+        w.names[owner] = aggregate.aggregate.name
     if session_timeout_ms is not None:
         w.due.append(f"if s[1] + {session_timeout_ms} < due: due = s[1] + {session_timeout_ms}")
 
     predicate_lines = [f"p{i} = {predicate_source(plan.nodes[i].expr)}" for i in predicates_read_by_leaves]
     node_count = len(plan.nodes)
-    return "\n".join([
+    source = "\n".join([
         "def start(s, t):",
         f"    s[0] = t; s[{FIRST_SLOT}:] = [{', '.join(w.initial)}]",
         "",
@@ -198,3 +233,4 @@ def generate(plan: Plan, session_timeout_ms: int | None) -> str:
         f"    return [{', '.join(f'n{i}' for i in range(node_count))}]",
         "",
     ])
+    return Generated(source, tuple(w.groups), w.names)

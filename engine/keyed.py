@@ -3,7 +3,9 @@
 The operator receives each key's events already grouped into instants and in
 time order (see ``jobs/instants.py``), so a key's state is the engine state
 and its one pending timer, kept together as one JSON string (one keyed-state
-entry in Flink). Every change returned has a time at or below the last instant
+entry in Flink) with the layout of the plan that wrote it: a state written
+under another plan is carried over to this one when it is read
+(:meth:`engine.incremental.Engine.carried_over`). Every change returned has a time at or below the last instant
 or watermark given, so it is final.
 """
 from __future__ import annotations
@@ -25,14 +27,6 @@ class KeyState:
         self.engine_state = engine_state
         self.timer = timer
 
-    def to_json(self) -> str:
-        return orjson.dumps([self.timer, self.engine_state]).decode()
-
-    @classmethod
-    def from_json(cls, text: str) -> "KeyState":
-        timer, engine_state = orjson.loads(text)
-        return cls(engine_state, timer)
-
 
 class KeyedTimelines:
     """Feeds one key's instants, in time order, and the watermark to the engine."""
@@ -42,6 +36,20 @@ class KeyedTimelines:
 
     def new_key(self) -> KeyState:
         return KeyState(self.engine.new_state())
+
+    def to_json(self, key_state: KeyState) -> str:
+        """The key's state as stored: ``[timer, engine state, plan layout]``."""
+        return orjson.dumps([key_state.timer, key_state.engine_state, self.engine.layout]).decode()
+
+    def from_json(self, text: str) -> KeyState:
+        """A stored state, carried over to this plan if another one wrote it.
+
+        A state without a layout predates plan layouts; it is taken as this plan's.
+        """
+        timer, engine_state, *written_by = orjson.loads(text)
+        if written_by:
+            engine_state = self.engine.carried_over(engine_state, written_by[0])
+        return KeyState(engine_state, timer)
 
     def on_instant(self, key_state: KeyState, time: int, payloads: str) -> list[Change]:
         """Apply the events of one instant (payloads joined by :data:`EVENT_SEPARATOR`); its changes."""

@@ -38,7 +38,7 @@ from dsl.nodes import (
     PredOr,
 )
 from dsl.spec import Spec
-from engine.events import event_key, event_time
+from engine.events import END_OF_TIME, event_key, event_time
 from engine.records import aggregate_order, change_order
 from engine.values import canonical, compare, same_value, value_class
 
@@ -168,12 +168,12 @@ def _sample(run: Run, instants: Iterable[int], value_at: Callable[[int], Any]) -
     """The step list of ``value_at`` given every instant where it may change.
 
     ``value_at(t)`` is the value at ``t`` (all events at ``t`` applied); t0 is
-    always sampled, instants at or after the run's end are not, and
+    always sampled, instants at or after the run's end or the end of time are not, and
     consecutive equal values are merged.
     """
     steps: Steps = []
     for t in sorted({run.t0, *instants}):
-        if t >= run.end:
+        if t >= run.end or t >= END_OF_TIME:
             break
         value = value_at(t)
         if not steps or not same_value(steps[-1][1], value):
@@ -241,8 +241,8 @@ def _compare_ramps(run: Run, ramps: Ramps, op: str, literal: Any) -> Steps:
     instants = [start for start, _, _ in ramps]
     if value_class(literal) == "number":
         for start, value, rate in ramps:
-            if rate:  # first instant of the ramp whose value is at least the literal
-                instants.append(start + max(0, math.ceil(literal - value)))
+            if rate:  # first instant of the ramp whose value is at least the (whole) literal
+                instants.append(start + max(0, int(literal) - value))
 
     def value_at(t: int) -> bool:
         ramp = _ramp_covering(ramps, t)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -16,6 +17,7 @@ import yaml
 from dsl.errors import SpecError
 from dsl.parser import duration_setting
 from dsl.spec import Spec
+from jobs.pulsar_security import PulsarSecurity
 
 DEFAULT_SERVICE_URL = "pulsar://127.0.0.1:6650"
 DEFAULT_SOURCE = {"file": {"path": "events.jsonl"}}
@@ -31,6 +33,7 @@ class PulsarSourceConfig:
     subscription: str
     start: str  # "earliest" or "latest"
     bounded: bool
+    security: PulsarSecurity = PulsarSecurity()
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class PulsarSinkConfig:
     aggregate_topic: str
     delivery: str  # "at-least-once" or "exactly-once"
     transaction_timeout_ms: int  # exactly-once: a transaction left open by a crash blocks readers this long
+    security: PulsarSecurity = PulsarSecurity()
 
     def topic_of(self, output: str) -> str:
         """The topic of one output: ``changes``, ``aggregates`` or ``dead_letters``."""
@@ -74,6 +78,7 @@ class FileSinkConfig:
 class WatermarkConfig:
     max_out_of_orderness_ms: int
     idle_timeout_ms: int | None
+    max_future_ms: int | None  # events further ahead of the clock are dead letters; None: no bound
 
 
 @dataclass(frozen=True)
@@ -165,7 +170,7 @@ def _source(section: _Section, spec_name: str, base: Path) -> PulsarSourceConfig
     if kind == "file":
         values.only("path")
         return FileSourceConfig(values.path_value("path", base))
-    values.only("service_url", "topics", "topic_pattern", "subscription", "start", "bounded")
+    values.only("service_url", "topics", "topic_pattern", "subscription", "start", "bounded", "auth", "tls")
     topics = values.values.get("topics")
     pattern = values.values.get("topic_pattern")
     if (topics is None) == (pattern is None):
@@ -182,6 +187,7 @@ def _source(section: _Section, spec_name: str, base: Path) -> PulsarSourceConfig
         subscription=values.string("subscription", f"timeline-{spec_name}"),
         start=values.choice("start", "earliest", "latest"),
         bounded=values.boolean("bounded", False),
+        security=_security(values, base),
     )
 
 
@@ -191,7 +197,7 @@ def _sink(section: _Section, base: Path) -> PulsarSinkConfig | FileSinkConfig:
         values.only("path")
         return FileSinkConfig(values.path_value("path", base))
     values.only("service_url", "topic", "dead_letter_topic", "aggregate_topic", "delivery",
-                "transaction_timeout")
+                "transaction_timeout", "auth", "tls")
     topic = values.string("topic")
     return PulsarSinkConfig(
         service_url=values.string("service_url", DEFAULT_SERVICE_URL),
@@ -200,14 +206,47 @@ def _sink(section: _Section, base: Path) -> PulsarSinkConfig | FileSinkConfig:
         aggregate_topic=values.string("aggregate_topic", f"{topic}-aggregates"),
         delivery=values.choice("delivery", "at-least-once", "exactly-once"),
         transaction_timeout_ms=values.duration("transaction_timeout", "3h"),
+        security=_security(values, base),
     )
 
 
+def _security(pulsar: _Section, base: Path) -> PulsarSecurity:
+    """The ``auth`` and ``tls`` subsections of a Pulsar section; errors never show the token."""
+    auth = _Section(f"{pulsar.path}.auth", pulsar.values.get("auth") or {})
+    tls = _Section(f"{pulsar.path}.tls", pulsar.values.get("tls") or {})
+    auth.only("token_file", "token_env")
+    tls.only("trust_certs", "hostname_verification", "allow_insecure")
+    if len(auth.values) > 1:
+        raise SpecError(f"'{auth.path}' takes one of 'token_file' and 'token_env', not both")
+    token_file = auth.path_value("token_file", base) if "token_file" in auth.values else None
+    if token_file is not None and not _readable(token_file):
+        raise SpecError(f"{auth.name('token_file')}: cannot read the token file {token_file}")
+    token_env = auth.string("token_env") if "token_env" in auth.values else None
+    if token_env is not None and not os.environ.get(token_env, "").strip():
+        raise SpecError(f"{auth.name('token_env')}: the environment variable {token_env} is not set or empty")
+    return PulsarSecurity(
+        token_file=token_file,
+        token_env=token_env,
+        token=os.environ[token_env].strip() if token_env else None,
+        trust_certs=tls.path_value("trust_certs", base) if "trust_certs" in tls.values else None,
+        hostname_verification=tls.boolean("hostname_verification", True),
+        allow_insecure=tls.boolean("allow_insecure", False),
+    )
+
+
+def _readable(path: Path) -> bool:
+    try:
+        return bool(path.read_text(encoding="utf-8").strip())
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def _watermark(section: _Section) -> WatermarkConfig:
-    section.only("max_out_of_orderness", "idle_timeout")
+    section.only("max_out_of_orderness", "idle_timeout", "max_future")
     return WatermarkConfig(
         max_out_of_orderness_ms=section.duration("max_out_of_orderness", "0ms", minimum=0),
         idle_timeout_ms=section.duration("idle_timeout", "30s", minimum=0) or None,  # 0: no idleness
+        max_future_ms=section.duration("max_future", "1d", minimum=0) or None,  # 0: no bound
     )
 
 

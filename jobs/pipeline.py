@@ -37,6 +37,7 @@ from dsl.spec import load_spec
 from jobs.artifacts import export_artifacts
 from jobs.config import FileSinkConfig, FileSourceConfig, JobConfig, PulsarSinkConfig
 from jobs.instants import instants
+from jobs.preflight import check_pulsar_endpoints
 from operators.aggregates import AGGREGATE_KEY, CONTRIBUTIONS, CombineFunction, aggregate_key
 from operators.decode import DEAD_LETTERS, DECODED, INSTANT, KEYED, TIMESTAMPED, DecodeFunction, late_letter
 from operators.timelines import TimelineFunction
@@ -127,7 +128,8 @@ def decoded_events(env: StreamExecutionEnvironment, key_field: str, time_field: 
                    config: JobConfig) -> tuple[DataStream, DataStream]:
     """The decode step (its side output has the dead letters) and its events with timestamps and watermarks."""
     decoded = (source_stream(env, config).set_parallelism(1)
-               .process(DecodeFunction(key_field, time_field), output_type=TIMESTAMPED)
+               .process(DecodeFunction(key_field, time_field, config.watermark.max_future_ms),
+                        output_type=TIMESTAMPED)
                .uid("decode").name("decode").set_parallelism(1))
     return decoded, timestamped_events(decoded, watermark_strategy(config))
 
@@ -167,7 +169,8 @@ def source_stream(env: StreamExecutionEnvironment, config: JobConfig) -> DataStr
                .set_service_url(source.service_url)
                .set_subscription_name(source.subscription)
                .set_start_cursor(StartCursor.earliest() if source.start == "earliest" else StartCursor.latest())
-               .set_deserialization_schema(SimpleStringSchema()))
+               .set_deserialization_schema(SimpleStringSchema())
+               .set_properties(source.security.client_properties()))
     if source.topic_pattern:
         builder.set_topic_pattern(source.topic_pattern)
     else:
@@ -202,6 +205,7 @@ def _pulsar_sink(sink: PulsarSinkConfig, topic: str) -> PulsarSink:
                .set_topics(topic)
                .set_serialization_schema(SimpleStringSchema())
                .set_topic_routing_mode(TopicRoutingMode.ROUND_ROBIN)
+               .set_properties(sink.security.client_properties())
                .set_delivery_guarantee(DeliveryGuarantee.EXACTLY_ONCE if exactly_once
                                        else DeliveryGuarantee.AT_LEAST_ONCE))
     if exactly_once:
@@ -219,5 +223,6 @@ def file_sink(folder: Path) -> FileSink:
 def run(spec_text: str, config: JobConfig, options: RunOptions):
     """Build and execute the job; blocks until a bounded job ends. Returns the JobExecutionResult."""
     env = create_environment(config, options)
+    check_pulsar_endpoints(config)  # the connector's classes are loaded with the environment
     build_graph(env, spec_text, config)
     return env.execute("timeline")

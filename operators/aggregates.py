@@ -61,5 +61,6 @@ class CombineFunction(KeyedProcessFunction):
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext):
         aggregate, _ = ctx.get_current_key()
-        yield orjson.dumps(self.combiner.record(aggregate, timestamp, self.folds.get(timestamp))).decode()
+        if aggregate in self.combiner.reported:  # not an aggregate that a spec upgrade removed
+            yield orjson.dumps(self.combiner.record(aggregate, timestamp, self.folds.get(timestamp))).decode()
         self.folds.remove(timestamp)

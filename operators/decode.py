@@ -5,15 +5,20 @@ directly (see ``jobs.pipeline.timestamped_events``): ``(Row(key, event), time)``
 where ``event`` is ``(key, time, payload)``. The Java timestamp assigner takes
 ``time``, and the key is the first field of the row, as PyFlink's keyed
 operators expect, so no further Python step runs before ``key_by``.
+
+An event further ahead of the TaskManager's clock than ``watermark.max_future``
+is a dead letter too: it would move the watermark past every other event.
 """
 from __future__ import annotations
+
+import time
 
 import orjson
 from pyflink.common import Row, Types
 from pyflink.datastream import OutputTag, ProcessFunction
 
 from engine.decode import dead_letter, decode_event
-from engine.events import BadEvent
+from engine.events import BadEvent, future_reason
 
 DEAD_LETTERS = OutputTag("dead-letters", Types.STRING())
 DECODED = Types.TUPLE([Types.STRING(), Types.LONG(), Types.STRING()])
@@ -26,12 +31,13 @@ KEYED_INSTANT = Types.ROW([Types.STRING(), INSTANT])
 class DecodeFunction(ProcessFunction):
     """Emits ``(Row(key, (key, time, payload)), time)``; bad payloads go to :data:`DEAD_LETTERS`.
 
-    Blank lines are skipped.
+    Blank lines are skipped; ``max_future_ms`` None accepts any time ahead of the clock.
     """
 
-    def __init__(self, key_field: str, time_field: str):
+    def __init__(self, key_field: str, time_field: str, max_future_ms: int | None):
         self.key_field = key_field
         self.time_field = time_field
+        self.max_future_ms = max_future_ms
 
     def process_element(self, value: str, ctx: ProcessFunction.Context):
         if not value.strip():
@@ -41,6 +47,11 @@ class DecodeFunction(ProcessFunction):
         except BadEvent as error:
             yield DEAD_LETTERS, orjson.dumps(dead_letter(value, error.reason)).decode()
             return
+        if self.max_future_ms is not None:
+            reason = future_reason(event.time, time.time_ns() // 1_000_000, self.max_future_ms)
+            if reason:
+                yield DEAD_LETTERS, orjson.dumps(dead_letter(value, reason)).decode()
+                return
         yield Row(event.key, (event.key, event.time, value)), event.time
 
 

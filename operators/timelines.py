@@ -1,7 +1,7 @@
 """The keyed Flink operator: a thin adapter around :class:`KeyedTimelines`.
 
 Input elements are ``(key, time, payloads)`` instants, each key's in time order
-(``jobs/instants.py``). Each key has one state value, ``KeyState.to_json()``, and
+(``jobs/instants.py``). Each key has one state value, ``KeyedTimelines.to_json``, and
 at most one pending event-time timer. An instant's changes are emitted as soon
 as it arrives, as JSON strings: the instant is complete and every earlier one
 has been applied, so they are final. When the timer fires, every change up to
@@ -66,7 +66,7 @@ class TimelineFunction(KeyedProcessFunction):
 
     def _load(self) -> KeyState:
         stored = self.state.value()
-        return self.keyed.new_key() if stored is None else KeyState.from_json(stored)
+        return self.keyed.new_key() if stored is None else self.keyed.from_json(stored)
 
     def _store(self, timers, key_state: KeyState) -> None:
         """Save the key's state, its one timer where :meth:`KeyedTimelines.timer_for` puts it."""
@@ -77,4 +77,4 @@ class TimelineFunction(KeyedProcessFunction):
             if timer is not None:
                 timers.register_event_time_timer(timer)
             key_state.timer = timer
-        self.state.update(key_state.to_json())
+        self.state.update(self.keyed.to_json(key_state))

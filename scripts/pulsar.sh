@@ -2,7 +2,8 @@
 # Local Apache Pulsar standalone broker for development and tests.
 #   scripts/pulsar.sh start|stop|status
 # Env: PULSAR_PORT (6650), PULSAR_HTTP_PORT (8080), PULSAR_START_TIMEOUT (seconds, 180),
-#      PULSAR_MEM (JVM memory flags), TIMELINE_CACHE.
+#      PULSAR_MEM (JVM memory flags), TIMELINE_CACHE,
+#      PULSAR_TOKEN_FILE (start with token authentication on; a superuser token is written to this file).
 # Broker binds 127.0.0.1, transactions on, functions worker and stream storage off.
 # (Pulsar 4 standalone puts its embedded bookie on a random free port of its own.)
 # Data lives in a mktemp -d folder that `stop` removes; pid/log are in $CACHE/run.
@@ -17,14 +18,32 @@ RUN="$CACHE/run/pulsar-$PULSAR_PORT"
 PIDFILE="$RUN/pulsar.pid"
 LOG="$RUN/pulsar.log"
 HEALTH="http://127.0.0.1:$PULSAR_HTTP_PORT/admin/v2/brokers/health"
+TOKEN_FILE="${PULSAR_TOKEN_FILE:-}"
+AUTH_HEADER="$RUN/auth-header"   # with token authentication: the admin API's header (read by curl, not on its command line)
 
 log() { echo "pulsar.sh: $*" >&2; }
 running() { [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # ready = broker health check passes AND standalone has created the public/default namespace
 healthy() {
-  [[ "$(curl -fsS -m 5 "$HEALTH" 2>/dev/null)" == "ok" ]] &&
-    curl -fsS -m 5 "http://127.0.0.1:$PULSAR_HTTP_PORT/admin/v2/namespaces/public" 2>/dev/null | grep -q '"public/default"'
+  local auth=(); [[ -f "$AUTH_HEADER" ]] && auth=(-H "@$AUTH_HEADER")
+  [[ "$(curl -fsS -m 5 "${auth[@]}" "$HEALTH" 2>/dev/null)" == "ok" ]] &&
+    curl -fsS -m 5 "${auth[@]}" "http://127.0.0.1:$PULSAR_HTTP_PORT/admin/v2/namespaces/public" 2>/dev/null |
+      grep -q '"public/default"'
+}
+
+# token authentication: a secret key in the data folder, a superuser token in $TOKEN_FILE for clients and the broker
+token_auth() {
+  local conf="$1" data="$2" key="$2/secret.key"
+  "$PULSAR_HOME/bin/pulsar" tokens create-secret-key --output "$key" >/dev/null
+  ( umask 077 && "$PULSAR_HOME/bin/pulsar" tokens create --secret-key "file://$key" --subject superuser > "$TOKEN_FILE" )
+  ( umask 077 && printf 'Authorization: Bearer %s\n' "$(cat "$TOKEN_FILE")" > "$AUTH_HEADER" )
+  set_conf "$conf" authenticationEnabled true
+  set_conf "$conf" authenticationProviders org.apache.pulsar.broker.authentication.AuthenticationProviderToken
+  set_conf "$conf" tokenSecretKey "file://$key"
+  set_conf "$conf" superUserRoles superuser
+  set_conf "$conf" brokerClientAuthenticationPlugin org.apache.pulsar.client.impl.auth.AuthenticationToken
+  set_conf "$conf" brokerClientAuthenticationParameters "file://$TOKEN_FILE"
 }
 
 # set KEY=VALUE in a properties file (replace or append)
@@ -54,6 +73,8 @@ start() {
   set_conf "$conf" transactionCoordinatorEnabled true   # PulsarSink EXACTLY_ONCE needs transactions
   set_conf "$conf" systemTopicEnabled true
   set_conf "$conf" topicLevelPoliciesEnabled true
+  rm -f "$AUTH_HEADER"
+  if [[ -n "$TOKEN_FILE" ]]; then token_auth "$conf" "$data"; fi
 
   local t0; t0=$(date +%s%N)
   log "starting Pulsar $(basename "$PULSAR_HOME") on 127.0.0.1:$PULSAR_PORT (http $PULSAR_HTTP_PORT), data $data"
@@ -76,7 +97,7 @@ start() {
 
 cleanup() {
   [[ -f "$RUN/datadir" ]] && rm -rf "$(cat "$RUN/datadir")"
-  rm -f "$RUN/datadir" "$PIDFILE"
+  rm -f "$RUN/datadir" "$PIDFILE" "$AUTH_HEADER"
 }
 
 stop() {

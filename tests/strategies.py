@@ -14,8 +14,11 @@ COLUMNS = ("a", "b", "n", "f")
 STRINGS = ("x", "y", "z")
 OPS = nodes.COMPARISON_OPS
 
-values = st.sampled_from(STRINGS) | st.sampled_from((1, 2, 2.0, 3)) | st.booleans() | st.none()
-literals = st.sampled_from(STRINGS) | st.sampled_from((1, 2, 2.5)) | st.booleans()
+values = st.sampled_from(STRINGS) | st.sampled_from((1, 2, 2.0, 3, -1, 1e30)) | st.booleans() | st.none()
+literals = st.sampled_from(STRINGS) | st.sampled_from((1, 2, 2.5, -1, -2.0, 1e30, 10**20)) | st.booleans()
+# whole numbers of milliseconds as ints and floats, negative ones, and ones far past any instant
+numeric_literals = (st.integers(-5, 40) | st.integers(-5, 40).map(float)
+                    | st.sampled_from((2**62, 2**63 - 1, 2**63, 10**30, 1e30, -1e30, 1e308)))
 
 
 def trees(columns: st.SearchStrategy[str], literal: st.SearchStrategy) -> tuple[st.SearchStrategy, ...]:
@@ -39,7 +42,7 @@ def trees(columns: st.SearchStrategy[str], literal: st.SearchStrategy) -> tuple[
             | st.builds(nodes.Or, booleans, booleans)
             | st.builds(nodes.Compare, states, st.sampled_from(OPS), literal)
             | st.builds(nodes.Compare, booleans, st.sampled_from(("==", "!=")), st.booleans())
-            | st.builds(nodes.Compare, numerics_of(booleans), st.sampled_from(OPS), st.integers(0, 40))
+            | st.builds(nodes.Compare, numerics_of(booleans), st.sampled_from(OPS), numeric_literals)
         )
 
     boolean_leaves = st.builds(nodes.HasExisted, predicates) | st.builds(

@@ -53,9 +53,9 @@ def timeline_run(*args: str, cwd: Path, spec: Path = CIRR) -> subprocess.Complet
     return done
 
 
-def start_timeline_run(*args: str, cwd: Path) -> subprocess.Popen:
+def start_timeline_run(*args: str, cwd: Path, spec: Path = CIRR) -> subprocess.Popen:
     """``timeline run`` in the background, in its own process group (see :func:`stop_job`)."""
-    return subprocess.Popen([str(TIMELINE), "run", str(CIRR), "--set", "checkpoint.interval=1s", *args],
+    return subprocess.Popen([str(TIMELINE), "run", str(spec), "--set", "checkpoint.interval=1s", *args],
                             cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
@@ -68,6 +68,20 @@ def stop_job(job: subprocess.Popen, how: signal.Signals = signal.SIGTERM) -> Non
 def flush_event(events: list[dict]) -> dict:
     """An event of key FLUSH_KEY so late that the watermark passes every session end of ``events`` (30 min timeout)."""
     return {"sessionId": FLUSH_KEY, "ts": max(event["ts"] for event in events) + 7_200_000}
+
+
+def hold_topic(url: str, topic: str, subscription: str, token: str | None = None) -> None:
+    """Create the job's durable subscription on ``topic`` before publishing to it.
+
+    A topic without subscriptions is deleted as inactive after a minute, messages and all, which a job
+    that takes long to start on a busy machine can miss; the subscription keeps them as its backlog.
+    """
+    client = pulsar.Client(url, authentication=pulsar.AuthenticationToken(token) if token else None,
+                           logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Warn))
+    try:
+        client.subscribe(topic, subscription).close()
+    finally:
+        client.close()
 
 
 def topic_messages(url: str, topic: str, timeout_s: float = JOB_TIMEOUT_S) -> Iterator[bytes]:

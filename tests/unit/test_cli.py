@@ -111,3 +111,35 @@ def test_plot_writes_the_picture(tmp_path, capsys):
     assert out.read_text().lstrip().startswith("<?xml")
     with pytest.raises(SystemExit, match="no events for key 'nobody'"):
         main(["plot", str(SPEC), str(EVENTS), "--key", "nobody", "--out", str(tmp_path / "x.png")])
+
+
+def test_poisoned_times_are_reported_and_the_good_records_are_exact(tmp_path, capsys):
+    events = tmp_path / "events.jsonl"
+    poisoned = ['{"sessionId": "p1", "ts": 1e30}', '{"sessionId": "p2", "ts": 9223372036854775807}',
+                '{"sessionId": "p3", "ts": "+275760-09-13T00:00:00Z"}', '{"sessionId": "p4", "ts": NaN}',
+                '{"sessionId": "p5", "ts": -1}']
+    events.write_text("\n".join(poisoned) + "\n" + EVENTS.read_text())
+    clean, _ = run(capsys, "eval", str(SPEC), str(EVENTS))
+    for engine in ("incremental", "reference"):
+        out, err = run(capsys, "eval", str(SPEC), str(events), "--engine", engine)
+        assert out == clean
+        assert [line.split(": ", 1)[1].split(":")[0] for line in err.splitlines()] == [
+            "time field 'ts' is out of range", "time field 'ts' is out of range", "time field 'ts' is not ISO-8601",
+            "malformed JSON", "time field 'ts' is out of range"]
+
+
+@pytest.mark.parametrize("literal", ["2000.0", "2000", "-5", "-5.0", "9" * 30, "1" + "0" * 30 + ".0"])
+def test_numeric_literals_of_every_spelling_give_the_same_bytes_from_both_engines(literal, tmp_path, capsys):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"""\
+name: literals
+key: sessionId
+time: ts
+timelines:
+  long: duration_where(latest_event_to_state(playerStateChange) == "buffer") >= {literal}
+session_timeout: 30m
+""")
+    incremental, _ = run(capsys, "eval", str(spec), str(EVENTS))
+    reference, _ = run(capsys, "eval", str(spec), str(EVENTS), "--engine", "reference")
+    assert incremental == reference
+    assert all(type(record["time"]) is int for record in records_of(incremental))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dsl.plan import compile_plan
 from dsl.spec import load_spec
 from engine.incremental import Engine
-from engine.keyed import EVENT_SEPARATOR, KeyedTimelines, KeyState
+from engine.keyed import EVENT_SEPARATOR, KeyedTimelines
 
 SPEC = load_spec("""\
 name: keyed
@@ -57,6 +57,6 @@ def test_the_state_survives_its_json():
     key_state = timelines.new_key()
     timelines.on_instant(key_state, 1000, '{"action": "seek"}')
     key_state.timer = timelines.timer_for(key_state)
-    restored = KeyState.from_json(key_state.to_json())
+    restored = timelines.from_json(timelines.to_json(key_state))
     assert (restored.engine_state, restored.timer) == (key_state.engine_state, key_state.timer)
     assert timelines.on_watermark(restored, 6000) == timelines.on_watermark(key_state, 6000)

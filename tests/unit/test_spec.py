@@ -279,3 +279,15 @@ def test_mutated_specs_raise_only_spec_error(mutations):
         position %= len(text) + 1
         text = text[:position] + insert + text[position + length :]
     _load_or_spec_error(text)
+
+
+@pytest.mark.parametrize("timelines, session_timeout", [
+    ('has_existed_within(a == 1, 1000000000000001)', "30m"),
+    ('x | aggregate(every(1000000000000001))', "30m"),
+    ("latest_event_to_state(a)", "1000000000000001"),
+    ("latest_event_to_state(a)", 1000000000000001),
+])
+def test_durations_past_the_limit_are_spec_errors(timelines, session_timeout):
+    error = load_error(f"name: n\nkey: k\ntime: t\ntimelines:\n  x: has_existed(a == 1)\n  y: {timelines}\n"
+                       f"session_timeout: {session_timeout}\n")
+    assert "longer than the limit of 1000000000000000 ms" in error.message

@@ -1,0 +1,74 @@
+"""The job sections of a spec: the watermark's future bound and the Pulsar connection's security."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dsl.errors import SpecError
+from dsl.spec import load_spec
+from jobs.config import job_config, with_overrides
+from jobs.pulsar_security import TOKEN_PLUGIN
+
+SPEC = load_spec("""\
+name: secured
+key: k
+time: t
+timelines:
+  s: latest_event_to_state(x)
+""")
+SECRET = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.not-a-real-signature"
+
+
+def config(*assignments: str, base: Path | None = None):
+    spec = with_overrides(SPEC, "pulsar:events", "pulsar:changes", assignments)
+    return job_config(spec, base)
+
+
+def test_the_watermark_refuses_events_a_day_ahead_of_the_clock_unless_told_otherwise():
+    assert config().watermark.max_future_ms == 86_400_000
+    assert config("watermark.max_future=10m").watermark.max_future_ms == 600_000
+    assert config("watermark.max_future=0").watermark.max_future_ms is None
+
+
+def test_a_token_from_a_file_is_read_by_the_pulsar_client_by_path(tmp_path):
+    (tmp_path / "token").write_text(SECRET + "\n")
+    source = config("source.pulsar.auth.token_file=token", base=tmp_path).source
+    assert source.security.client_properties() == {
+        "pulsar.client.authPluginClassName": TOKEN_PLUGIN,
+        "pulsar.client.authParams": f"file://{tmp_path / 'token'}",
+        "pulsar.client.tlsHostnameVerificationEnable": "true",
+        "pulsar.client.tlsAllowInsecureConnection": "false",
+    }
+
+
+def test_a_token_from_the_environment_is_never_shown(monkeypatch):
+    monkeypatch.setenv("TIMELINE_TEST_TOKEN", SECRET)
+    sink = config("sink.pulsar.auth.token_env=TIMELINE_TEST_TOKEN").sink
+    assert sink.security.client_properties()["pulsar.client.authParams"] == f"token:{SECRET}"
+    assert SECRET not in repr(sink) and SECRET not in str(sink)
+
+
+def test_tls_settings():
+    source = config("source.pulsar.tls={trust_certs: /etc/ca.pem, hostname_verification: false,"
+                    " allow_insecure: true}").source
+    assert source.security.client_properties() == {
+        "pulsar.client.tlsTrustCertsFilePath": "/etc/ca.pem",
+        "pulsar.client.tlsHostnameVerificationEnable": "false",
+        "pulsar.client.tlsAllowInsecureConnection": "true",
+    }
+
+
+@pytest.mark.parametrize("assignment, message", [
+    ("source.pulsar.auth.token_env=TIMELINE_UNSET_TOKEN",
+     "'source.pulsar.auth.token_env': the environment variable TIMELINE_UNSET_TOKEN is not set or empty"),
+    ("sink.pulsar.auth.token_file=/nonexistent/token",
+     "'sink.pulsar.auth.token_file': cannot read the token file /nonexistent/token"),
+    ("sink.pulsar.auth={token_file: t, token_env: T}", "'sink.pulsar.auth' takes one of"),
+    ("source.pulsar.auth.password=x", "unknown key 'source.pulsar.auth.password'"),
+    ("source.pulsar.tls.allow_insecure=maybe", "'source.pulsar.tls.allow_insecure' must be true or false"),
+])
+def test_bad_security_settings_name_the_key(assignment, message):
+    with pytest.raises(SpecError) as error:
+        config(assignment)
+    assert str(error.value).startswith(message)
