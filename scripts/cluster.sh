@@ -46,7 +46,9 @@ configure() {
   site_packages="$("$PYTHON" -c 'import site; print(":".join(site.getsitepackages()))')"
   cat > "$DIR/conf/config.yaml" <<YAML
 # written by scripts/cluster.sh
-env.java.opts.all: $java_opts --add-exports=java.base/sun.net=ALL-UNNAMED
+env.java.opts.all: $java_opts
+env.java.opts.jobmanager: --add-exports=java.base/sun.net=ALL-UNNAMED
+env.java.opts.taskmanager: --add-exports=java.base/sun.net=ALL-UNNAMED
 jobmanager.rpc.address: 127.0.0.1
 jobmanager.rpc.port: $(free_port)
 jobmanager.bind-host: 127.0.0.1

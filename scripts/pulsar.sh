@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local Apache Pulsar standalone broker for development and tests.
-#   scripts/pulsar.sh start|stop|status
+#   scripts/pulsar.sh start|stop|status|restart   (restart: stop and start again on the same data)
 # Env: PULSAR_PORT (6650), PULSAR_HTTP_PORT (8080), PULSAR_START_TIMEOUT (seconds, 180),
 #      PULSAR_MEM (JVM memory flags), TIMELINE_CACHE,
 #      PULSAR_TOKEN_FILE (start with token authentication on; a superuser token is written to this file).
@@ -12,9 +12,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${TIMELINE_CACHE:-$HOME/.cache/timeline-flink}"
 PULSAR_PORT="${PULSAR_PORT:-6650}"
-PULSAR_HTTP_PORT="${PULSAR_HTTP_PORT:-8080}"
 TIMEOUT="${PULSAR_START_TIMEOUT:-180}"
 RUN="$CACHE/run/pulsar-$PULSAR_PORT"
+# the broker on PULSAR_PORT keeps the HTTP port it was started with (status, restart)
+PULSAR_HTTP_PORT="${PULSAR_HTTP_PORT:-$(cat "$RUN/http.port" 2>/dev/null || echo 8080)}"
 PIDFILE="$RUN/pulsar.pid"
 LOG="$RUN/pulsar.log"
 HEALTH="http://127.0.0.1:$PULSAR_HTTP_PORT/admin/v2/brokers/health"
@@ -51,7 +52,7 @@ set_conf() {
   if grep -q "^$2=" "$1"; then sed -i "s|^$2=.*|$2=$3|" "$1"; else echo "$2=$3" >> "$1"; fi
 }
 
-start() {
+start() {  # [DATA]: a data folder of an earlier start to go on with
   if running; then log "already running (pid $(cat "$PIDFILE"))"; return 0; fi
   for p in "$PULSAR_PORT" "$PULSAR_HTTP_PORT"; do
     if port_busy "$p"; then
@@ -62,8 +63,9 @@ start() {
   eval "$("$ROOT/scripts/fetch_artifacts.sh")"   # sets PULSAR_HOME (downloads on first use)
 
   mkdir -p "$RUN"
-  local data; data="$(mktemp -d "${TMPDIR:-/tmp}/pulsar-data.XXXXXX")"
+  local data="${1:-}"; [[ -n "$data" ]] || data="$(mktemp -d "${TMPDIR:-/tmp}/pulsar-data.XXXXXX")"
   echo "$data" > "$RUN/datadir"
+  echo "$PULSAR_HTTP_PORT" > "$RUN/http.port"
   local conf="$data/standalone.conf"
   cp "$PULSAR_HOME/conf/standalone.conf" "$conf"
   set_conf "$conf" bindAddress 127.0.0.1
@@ -97,10 +99,10 @@ start() {
 
 cleanup() {
   [[ -f "$RUN/datadir" ]] && rm -rf "$(cat "$RUN/datadir")"
-  rm -f "$RUN/datadir" "$PIDFILE" "$AUTH_HEADER"
+  rm -f "$RUN/datadir" "$RUN/http.port" "$PIDFILE" "$AUTH_HEADER"
 }
 
-stop() {
+stop_broker() {
   if running; then
     local pid; pid="$(cat "$PIDFILE")"
     log "stopping pid $pid"
@@ -111,7 +113,19 @@ stop() {
   else
     log "not running"
   fi
+}
+
+stop() {
+  stop_broker
   cleanup
+}
+
+restart() {
+  [[ -f "$RUN/datadir" ]] || { log "not started"; exit 1; }
+  local data; data="$(cat "$RUN/datadir")"
+  stop_broker
+  rm -f "$PIDFILE"
+  start "$data"
 }
 
 status() {
@@ -124,5 +138,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  restart) restart ;;
+  *) echo "usage: $0 start|stop|status|restart" >&2; exit 2 ;;
 esac
