@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Local Apache Pulsar standalone broker for development and tests.
-#   scripts/pulsar.sh start|stop|status|restart   (restart: stop and start again on the same data)
+#   scripts/pulsar.sh start|stop|status|restart
+#   scripts/pulsar.sh stop --keep-data   (an outage: the next start goes on with the same data; restart = both)
 # Env: PULSAR_PORT (6650), PULSAR_HTTP_PORT (8080), PULSAR_START_TIMEOUT (seconds, 180),
 #      PULSAR_MEM (JVM memory flags), TIMELINE_CACHE,
 #      PULSAR_TOKEN_FILE (start with token authentication on; a superuser token is written to this file).
@@ -52,7 +53,7 @@ set_conf() {
   if grep -q "^$2=" "$1"; then sed -i "s|^$2=.*|$2=$3|" "$1"; else echo "$2=$3" >> "$1"; fi
 }
 
-start() {  # [DATA]: a data folder of an earlier start to go on with
+start() {
   if running; then log "already running (pid $(cat "$PIDFILE"))"; return 0; fi
   for p in "$PULSAR_PORT" "$PULSAR_HTTP_PORT"; do
     if port_busy "$p"; then
@@ -63,7 +64,9 @@ start() {  # [DATA]: a data folder of an earlier start to go on with
   eval "$("$ROOT/scripts/fetch_artifacts.sh")"   # sets PULSAR_HOME (downloads on first use)
 
   mkdir -p "$RUN"
-  local data="${1:-}"; [[ -n "$data" ]] || data="$(mktemp -d "${TMPDIR:-/tmp}/pulsar-data.XXXXXX")"
+  local data
+  if [[ -f "$RUN/kept" ]]; then data="$(cat "$RUN/datadir")"; rm -f "$RUN/kept"
+  else data="$(mktemp -d "${TMPDIR:-/tmp}/pulsar-data.XXXXXX")"; fi
   echo "$data" > "$RUN/datadir"
   echo "$PULSAR_HTTP_PORT" > "$RUN/http.port"
   local conf="$data/standalone.conf"
@@ -99,7 +102,7 @@ start() {  # [DATA]: a data folder of an earlier start to go on with
 
 cleanup() {
   [[ -f "$RUN/datadir" ]] && rm -rf "$(cat "$RUN/datadir")"
-  rm -f "$RUN/datadir" "$RUN/http.port" "$PIDFILE" "$AUTH_HEADER"
+  rm -f "$RUN/datadir" "$RUN/http.port" "$RUN/kept" "$PIDFILE" "$AUTH_HEADER"
 }
 
 stop_broker() {
@@ -117,15 +120,11 @@ stop_broker() {
 
 stop() {
   stop_broker
-  cleanup
-}
-
-restart() {
-  [[ -f "$RUN/datadir" ]] || { log "not started"; exit 1; }
-  local data; data="$(cat "$RUN/datadir")"
-  stop_broker
-  rm -f "$PIDFILE"
-  start "$data"
+  if [[ "${1:-}" == --keep-data && -f "$RUN/datadir" ]]; then
+    touch "$RUN/kept"; rm -f "$PIDFILE"
+  else
+    cleanup
+  fi
 }
 
 status() {
@@ -136,8 +135,8 @@ status() {
 
 case "${1:-}" in
   start) start ;;
-  stop) stop ;;
+  stop) stop "${2:-}" ;;
   status) status ;;
-  restart) restart ;;
+  restart) stop --keep-data && start ;;
   *) echo "usage: $0 start|stop|status|restart" >&2; exit 2 ;;
 esac

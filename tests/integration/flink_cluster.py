@@ -54,12 +54,6 @@ class FlinkCluster:
     def completed_checkpoints(self, job: str) -> int:
         return self.rest(f"/jobs/{job}/checkpoints")["counts"]["completed"]
 
-    def source_records(self, job: str) -> int:
-        """Messages the Pulsar source has emitted since its (re)start."""
-        source = next(v for v in self.job(job)["vertices"] if v["name"].startswith("Source: pulsar-source"))
-        metric = self.rest(f"/jobs/{job}/vertices/{source['id']}/metrics?get=0.Source__pulsar-source.numRecordsOut")
-        return int(metric[0]["value"]) if metric else 0
-
     def wait(self, what: str, condition, timeout_s: float = TIMEOUT_S):
         deadline = time.monotonic() + timeout_s
         while not (value := condition()):
@@ -96,6 +90,10 @@ class FlinkCluster:
 
     def add_taskmanager(self) -> None:
         self.script("add-taskmanager")
+
+    def logged(self, text: str) -> bool:
+        """True when a TaskManager's log has ``text``."""
+        return any(text in log.read_text(errors="replace") for log in self.folder.glob("log/taskmanager-*/*.log"))
 
     def restarts(self, job: str) -> int:
         metric = self.rest(f"/jobs/{job}/metrics?get=numRestarts")

@@ -7,6 +7,8 @@ import org.apache.flink.connector.pulsar.source.split.PulsarPartitionSplit;
 import org.apache.flink.core.io.InputStatus;
 import org.apache.pulsar.client.api.MessageId;
 import org.apache.pulsar.client.impl.MessageIdImpl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -24,6 +26,8 @@ import java.util.concurrent.CompletableFuture;
  * position rather than the connector's (which then points into the dropped messages).
  */
 final class BatchResumingReader<T> implements SourceReader<T, PulsarPartitionSplit> {
+    private static final Logger LOG = LoggerFactory.getLogger(BatchResumingReader.class);
+
     private final SourceReader<T, PulsarPartitionSplit> connector;
     private final ResumePoints points;
 
@@ -49,6 +53,8 @@ final class BatchResumingReader<T> implements SourceReader<T, PulsarPartitionSpl
             return split;
         }
         points.add(split.getPartition().getFullTopicName(), lastEmitted);
+        LOG.info("Split {} resumes inside the batched entry {}:{} after batch index {}",
+                split.splitId(), position.ledgerId, position.entryId, position.batchIndex);
         // the connector resumes after this id's entry: the entry before the batch
         MessageId beforeEntry = new MessageIdImpl(
                 position.ledgerId, position.entryId - 1, split.getPartition().getPartitionId());
