@@ -8,7 +8,7 @@
 #   scripts/cluster.sh flink ARGS...              the flink command line against this cluster (list, stop, cancel)
 #   scripts/cluster.sh stop                       stop every process and remove the cluster's folder
 # Env: TIMELINE_FLINK_DIR (the cluster's folder: conf/, lib/, plugins/, log/, pids; default
-#      $TIMELINE_CACHE/run/flink), FLINK_START_TIMEOUT (seconds, 120), TIMELINE_CACHE.
+#      $TIMELINE_CACHE/run/flink), FLINK_START_TIMEOUT (seconds, 180), TIMELINE_CACHE.
 #
 # Layout (docker/Dockerfile builds the same): conf/config.yaml below; lib/ = the distribution's lib/ +
 # flink-python (from opt/: in lib/ thread-mode tasks restart cleanly, FLINK-37727) + the Pulsar connector
@@ -19,7 +19,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${TIMELINE_CACHE:-$HOME/.cache/timeline-flink}"
 DIR="${TIMELINE_FLINK_DIR:-$CACHE/run/flink}"
-TIMEOUT="${FLINK_START_TIMEOUT:-120}"
+TIMEOUT="${FLINK_START_TIMEOUT:-180}"
 PYTHON="$ROOT/.venv/bin/python"
 
 log() { echo "cluster.sh: $*" >&2; }

@@ -69,6 +69,33 @@ def comparison(records: list[dict], expected: list[dict]) -> dict[str, int]:
             "duplicates": sum(emitted.values()) - len(emitted)}
 
 
+def failover(cluster: FlinkCluster, job: str, url: str, output: str, expected: list[dict]) -> tuple[list, dict]:
+    """Lose a TaskManager mid-stream, then stop the broker until the job restarts; the records of ``output``
+    once ``expected`` are all there, and the figures of the run."""
+    # mid-stream: a checkpoint completed after the first records, and the job reads on
+    read_messages(url, output, 1)
+    checkpoints = cluster.wait_checkpoint_after(job, cluster.completed_checkpoints(job))
+    killed = next(iter(cluster.taskmanager_pids()))
+    cluster.kill_taskmanager(killed)
+    lost_at = time.monotonic()
+    cluster.add_taskmanager()
+    cluster.wait_checkpoint_after(job, checkpoints)
+    figures = {"recovery_s": round(time.monotonic() - lost_at, 1), "restarts_after_kill": cluster.restarts(job)}
+    assert figures["restarts_after_kill"] >= 1
+    assert cluster.logged("resumes inside the batched entry"), "restored at a batch's end: use more events"
+
+    # a task failure inside live TaskManagers: thread-mode tasks restart where they ran before
+    broker(url, "stop", "--keep-data")
+    try:
+        cluster.wait("a restart while the broker is down",
+                     lambda: cluster.restarts(job) > figures["restarts_after_kill"])
+    finally:
+        broker(url, "start")
+    read_until_complete(url, output, expected)
+    records = [orjson.loads(message) for message in read_topic(url, output, idle_seconds=3)]
+    return records, {**figures, "restarts": cluster.restarts(job), **comparison(records, expected)}
+
+
 def test_a_lost_taskmanager_and_a_broker_outage_lose_nothing(cluster, pulsar_url, topic, tmp_path):
     """kill -9 of a TaskManager mid-stream, then (all TaskManagers alive) the broker down until the job has
     failed and restarted: at-least-once output has the records of ``timeline eval``, duplicates exact repeats."""
@@ -77,37 +104,12 @@ def test_a_lost_taskmanager_and_a_broker_outage_lose_nothing(cluster, pulsar_url
     job = cluster.submit("-p", "2", str(CIRR), *job_args(
         pulsar_url, topic("in"), topic("out"), tmp_path, "sink.pulsar.delivery=at-least-once",
         "checkpoint.restart_max_delay=5s"))
-    cluster.wait_running(job)
-
-    # mid-stream: a checkpoint completed after the first records, and the job reads on
-    read_messages(pulsar_url, topic("out"), 1)
-    checkpoints = cluster.wait_checkpoint_after(job, cluster.completed_checkpoints(job))
-    killed = next(iter(cluster.taskmanager_pids()))
-    cluster.kill_taskmanager(killed)
-    lost_at = time.monotonic()
-    cluster.add_taskmanager()
-    cluster.wait_checkpoint_after(job, checkpoints)
-    recovery_s = time.monotonic() - lost_at
-    after_kill = cluster.restarts(job)
-    assert after_kill >= 1
-    assert cluster.logged("resumes inside the batched entry"), "restored at a batch's end: use more events"
-
-    # a task failure inside live TaskManagers: thread-mode tasks restart where they ran before
-    broker(pulsar_url, "stop", "--keep-data")
     try:
-        cluster.wait("a restart while the broker is down", lambda: cluster.restarts(job) > after_kill)
-    finally:
-        broker(pulsar_url, "start")
-    try:
-        expected = expected_records(events)
-        read_until_complete(pulsar_url, topic("out"), expected)
-        records = [orjson.loads(message) for message in read_topic(pulsar_url, topic("out"), idle_seconds=3)]
-        restarts = cluster.restarts(job)
+        cluster.wait_running(job)
+        records, figures = failover(cluster, job, pulsar_url, topic("out"), expected_records(events))
     finally:
         cluster.script("flink", "cancel", job)
-    figures = comparison(records, expected)
-    print(f"\nfailover: {len(events) + 1:,} events; {killed} killed, a checkpoint completed {recovery_s:.1f}s "
-          f"after; restarts: {after_kill} after the kill, {restarts} in all; {figures}")
+    print(f"\nfailover: {len(events) + 1:,} events (batched), parallelism 2; {figures}")
     assert figures["missing"] == figures["wrong"] == 0
 
 
@@ -122,8 +124,12 @@ def test_savepoint_and_resume_at_another_parallelism(cluster, pulsar_url, topic,
     for parallelism, part in zip(("1", "2"), parts):
         send(pulsar_url, topic("in"), part)
         job = cluster.submit("-p", parallelism, str(CIRR), *args, *(["--resume-from", savepoint] if savepoint else []))
-        cluster.wait_running(job)
-        read_messages(pulsar_url, topic("out"), seen + 1)  # this run has emitted records of its part
+        try:
+            cluster.wait_running(job)
+            read_messages(pulsar_url, topic("out"), seen + 1)  # this run has emitted records of its part
+        except BaseException:
+            cluster.script("flink", "cancel", job)
+            raise
         savepoint = cluster.stop_with_savepoint(job, tmp_path / "savepoints")
         seen = len(read_topic(pulsar_url, topic("out"), idle_seconds=3))
     send(pulsar_url, topic("in"), parts[-1])
