@@ -78,6 +78,9 @@ start() {
   set_conf "$conf" transactionCoordinatorEnabled true   # PulsarSink EXACTLY_ONCE needs transactions
   set_conf "$conf" systemTopicEnabled true
   set_conf "$conf" topicLevelPoliciesEnabled true
+  # keep a topic that has data but no subscription yet (the default deletes it after 60 s): events are
+  # often published before the job that reads them starts
+  set_conf "$conf" brokerDeleteInactiveTopicsEnabled false
   rm -f "$AUTH_HEADER"
   if [[ -n "$TOKEN_FILE" ]]; then token_auth "$conf" "$data"; fi
 
