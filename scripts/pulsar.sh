@@ -81,6 +81,10 @@ start() {
   # keep a topic that has data but no subscription yet (the default deletes it after 60 s): events are
   # often published before the job that reads them starts
   set_conf "$conf" brokerDeleteInactiveTopicsEnabled false
+  # and keep what was read (the data folder goes at stop): without retention a restart drops the ledgers
+  # of a topic that no subscription holds, e.g. an output topic read by readers
+  set_conf "$conf" defaultRetentionTimeInMinutes -1
+  set_conf "$conf" defaultRetentionSizeInMB -1
   rm -f "$AUTH_HEADER"
   if [[ -n "$TOKEN_FILE" ]]; then token_auth "$conf" "$data"; fi
 
