@@ -82,8 +82,9 @@ class FlinkCluster:
         self.wait(f"job {job} finished", finished)
 
     def taskmanager_pids(self) -> dict[str, int]:
-        """The TaskManagers started, by name (``taskmanager-1``), alive or not."""
-        return {path.stem: int(path.read_text()) for path in sorted(self.folder.glob("taskmanager-*.pid"))}
+        """The live TaskManagers, by name (``taskmanager-1``)."""
+        pids = {path.stem: int(path.read_text()) for path in sorted(self.folder.glob("taskmanager-*.pid"))}
+        return {name: pid for name, pid in pids.items() if Path(f"/proc/{pid}").exists()}
 
     def kill_taskmanager(self, name: str) -> None:
         os.kill(self.taskmanager_pids()[name], signal.SIGKILL)
