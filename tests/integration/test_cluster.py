@@ -80,8 +80,8 @@ def failover(cluster: FlinkCluster, job: str, url: str, output: str, expected: l
     lost_at = time.monotonic()
     cluster.add_taskmanager()
     cluster.wait_checkpoint_after(job, checkpoints)
-    figures = {"recovery_s": round(time.monotonic() - lost_at, 1), "restarts_after_kill": cluster.restarts(job)}
-    assert figures["restarts_after_kill"] >= 1
+    figures = {"recovery_s": round(time.monotonic() - lost_at, 1),  # the REST metrics lag up to 10 s:
+               "restarts_after_kill": cluster.wait("the restart counted", lambda: cluster.restarts(job))}
     assert cluster.logged("resumes inside the batched entry"), "restored at a batch's end: use more events"
 
     # the broker restarted on its data: the Pulsar clients reconnect, or their tasks fail and restart
