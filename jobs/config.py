@@ -82,11 +82,20 @@ class WatermarkConfig:
 
 
 @dataclass(frozen=True)
+class RestartConfig:
+    strategy: str  # "exponential-delay", "fixed-delay" or "none"
+    delay_ms: int  # the first delay (exponential-delay) or every delay (fixed-delay)
+    max_delay_ms: int  # exponential-delay: the longest delay
+    attempts: int | None  # fixed-delay: attempts before the job fails; None: unlimited
+
+
+@dataclass(frozen=True)
 class CheckpointConfig:
     interval_ms: int
     backend: str  # "hashmap" or "rocksdb"
     dir: str  # a URI such as file:///...
     mode: str  # "exactly-once" or "at-least-once"
+    restart: RestartConfig
 
 
 @dataclass(frozen=True)
@@ -251,7 +260,8 @@ def _watermark(section: _Section) -> WatermarkConfig:
 
 
 def _checkpoint(section: _Section, spec_name: str, base: Path) -> CheckpointConfig:
-    section.only("interval", "backend", "dir", "mode")
+    section.only("interval", "backend", "dir", "mode", "restart", "restart_delay", "restart_max_delay",
+                 "restart_attempts")
     interval = section.duration("interval", "10s", minimum=10)  # Flink's least checkpoint interval
     directory = section.string("dir", (base / "checkpoints" / spec_name).as_uri())
     if "://" not in directory:
@@ -261,6 +271,23 @@ def _checkpoint(section: _Section, spec_name: str, base: Path) -> CheckpointConf
         backend=section.choice("backend", "hashmap", "rocksdb"),
         dir=directory,
         mode=section.choice("mode", "exactly-once", "at-least-once"),
+        restart=_restart(section),
+    )
+
+
+def _restart(section: _Section) -> RestartConfig:
+    """What Flink does when a task fails: restart from the last checkpoint after a delay, or fail the job."""
+    attempts = section.values.get("restart_attempts")
+    if attempts is not None and (not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1):
+        raise SpecError(f"{section.name('restart_attempts')} must be a positive integer, got {attempts!r}")
+    strategy = section.choice("restart", "exponential-delay", "fixed-delay", "none")
+    if attempts is not None and strategy != "fixed-delay":
+        raise SpecError(f"{section.name('restart_attempts')} applies to 'restart: fixed-delay' only")
+    return RestartConfig(
+        strategy=strategy,
+        delay_ms=section.duration("restart_delay", "1s"),
+        max_delay_ms=section.duration("restart_max_delay", "1m"),
+        attempts=attempts,
     )
 
 

@@ -25,17 +25,18 @@ warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)  #
 from pyflink.common import Configuration, Duration, Encoder, Types, WatermarkStrategy
 from pyflink.common.serialization import SimpleStringSchema
 from pyflink.datastream import DataStream, DataStreamSink, KeyedStream, StreamExecutionEnvironment
+from pyflink.datastream.connectors import Source
 from pyflink.datastream.connectors.base import DeliveryGuarantee
 from pyflink.datastream.connectors.file_system import (
     BucketAssigner, FileSink, FileSource, OutputFileConfig, StreamFormat)
 from pyflink.datastream.connectors.pulsar import (
-    PulsarSink, PulsarSource, StartCursor, StopCursor, TopicRoutingMode)
+    PulsarSink, PulsarSource, PulsarSourceBuilder, StartCursor, StopCursor, TopicRoutingMode)
 from pyflink.java_gateway import get_gateway
 from pyflink.table import StreamTableEnvironment
 
 from dsl.spec import load_spec
 from jobs.artifacts import export_artifacts
-from jobs.config import FileSinkConfig, FileSourceConfig, JobConfig, PulsarSinkConfig
+from jobs.config import FileSinkConfig, FileSourceConfig, JobConfig, PulsarSinkConfig, RestartConfig
 from jobs.instants import instants
 from jobs.preflight import check_pulsar_endpoints
 from operators.aggregates import AGGREGATE_KEY, CONTRIBUTIONS, CombineFunction, aggregate_key
@@ -50,7 +51,7 @@ class RunOptions:
     parallelism: int | None = 1  # None: the cluster's default (flink run -p)
     execution_mode: str = "thread"  # or "process"
     resume_from: str | None = None  # a retained checkpoint or savepoint
-    local: bool = True  # the local mini-cluster: point Flink at this interpreter and fetch the jars
+    local: bool = True  # the local mini-cluster: point Flink at this interpreter and the jars
 
 
 def flink_configuration(config: JobConfig, options: RunOptions) -> Configuration:
@@ -62,9 +63,7 @@ def flink_configuration(config: JobConfig, options: RunOptions) -> Configuration
         "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
         "state.backend.type": config.checkpoint.backend,
         "state.checkpoints.dir": config.checkpoint.dir,
-        "restart-strategy.type": "fixed-delay",  # the default with checkpointing retries forever
-        "restart-strategy.fixed-delay.attempts": "3",
-        "restart-strategy.fixed-delay.delay": "2 s",
+        **restart_settings(config.checkpoint.restart),
         # the Pulsar client's I/O threads still log after a finished job's class loader closes
         "classloader.check-leaked-classloader": "false",
     }
@@ -76,20 +75,36 @@ def flink_configuration(config: JobConfig, options: RunOptions) -> Configuration
         # thread mode: the embedded interpreter sees neither the venv's packages nor
         # the project (an editable install's .pth file is not read) otherwise
         settings["python.pythonpath"] = os.pathsep.join([*site.getsitepackages(), str(PROJECT_ROOT)])
-    jars = connector_jars(config, options.local)
-    if jars:
-        settings["pipeline.jars"] = jars
+        jars = connector_jars(config)
+        if jars:
+            settings["pipeline.jars"] = jars
     for key, value in settings.items():
         conf.set_string(key, value)
     return conf
 
 
-def connector_jars(config: JobConfig, fetch: bool) -> str | None:
-    """``pipeline.jars`` for the Pulsar connector: $FLINK_PULSAR_JARS, else fetched when ``fetch``."""
+def restart_settings(restart: RestartConfig) -> dict[str, str]:
+    """Flink's restart-strategy options for ``restart``."""
+    settings = {"restart-strategy.type": restart.strategy}
+    if restart.strategy == "exponential-delay":
+        settings |= {"restart-strategy.exponential-delay.initial-backoff": f"{restart.delay_ms} ms",
+                     "restart-strategy.exponential-delay.max-backoff": f"{restart.max_delay_ms} ms"}
+    elif restart.strategy == "fixed-delay":
+        settings |= {"restart-strategy.fixed-delay.delay": f"{restart.delay_ms} ms",
+                     "restart-strategy.fixed-delay.attempts": str(restart.attempts or 2**31 - 1)}
+    return settings
+
+
+def connector_jars(config: JobConfig) -> str | None:
+    """``pipeline.jars`` of a local run with Pulsar: $FLINK_PULSAR_JARS, fetched if unset.
+
+    A cluster has these jars in its ``lib/`` (``scripts/cluster.sh``): given as
+    ``pipeline.jars`` there, PyFlink's own Java classes are not found.
+    """
     uses_pulsar = not isinstance(config.source, FileSourceConfig) or not isinstance(config.sink, FileSinkConfig)
     if not uses_pulsar:
         return None
-    if "FLINK_PULSAR_JARS" not in os.environ and fetch:
+    if "FLINK_PULSAR_JARS" not in os.environ:
         export_artifacts()
     return os.environ.get("FLINK_PULSAR_JARS")
 
@@ -169,7 +184,6 @@ def source_stream(env: StreamExecutionEnvironment, config: JobConfig) -> DataStr
                .set_service_url(source.service_url)
                .set_subscription_name(source.subscription)
                .set_start_cursor(StartCursor.earliest() if source.start == "earliest" else StartCursor.latest())
-               .set_deserialization_schema(SimpleStringSchema())
                .set_properties(source.security.client_properties()))
     if source.topic_pattern:
         builder.set_topic_pattern(source.topic_pattern)
@@ -177,7 +191,17 @@ def source_stream(env: StreamExecutionEnvironment, config: JobConfig) -> DataStr
         builder.set_topics(list(source.topics))
     if source.bounded:
         builder.set_bounded_stop_cursor(StopCursor.latest())
-    return env.from_source(builder.build(), WatermarkStrategy.no_watermarks(), "pulsar-source").uid("source")
+    return env.from_source(batch_resuming(builder), WatermarkStrategy.no_watermarks(), "pulsar-source").uid("source")
+
+
+def batch_resuming(builder: PulsarSourceBuilder) -> Source:
+    """The Pulsar source of ``builder`` with string payloads, restoring inside batched entries (``jvm/``).
+
+    Connector 4.1.0 alone skips the rest of a batch on every restore (FLINK-36180);
+    ``timeline.flink.pulsar.BatchResumingPulsarSource`` resumes at the checkpointed message.
+    """
+    resuming = get_gateway().jvm.timeline.flink.pulsar.BatchResumingPulsarSource
+    return Source(resuming.of(builder._j_pulsar_source_builder, SimpleStringSchema()._j_deserialization_schema))
 
 
 def watermark_strategy(config: JobConfig) -> WatermarkStrategy:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Local Apache Pulsar standalone broker for development and tests.
-#   scripts/pulsar.sh start|stop|status
+#   scripts/pulsar.sh start|stop|status|restart
+#   scripts/pulsar.sh stop --keep-data   (an outage: the next start goes on with the same data; restart = both)
 # Env: PULSAR_PORT (6650), PULSAR_HTTP_PORT (8080), PULSAR_START_TIMEOUT (seconds, 180),
 #      PULSAR_MEM (JVM memory flags), TIMELINE_CACHE,
 #      PULSAR_TOKEN_FILE (start with token authentication on; a superuser token is written to this file).
@@ -12,9 +13,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${TIMELINE_CACHE:-$HOME/.cache/timeline-flink}"
 PULSAR_PORT="${PULSAR_PORT:-6650}"
-PULSAR_HTTP_PORT="${PULSAR_HTTP_PORT:-8080}"
 TIMEOUT="${PULSAR_START_TIMEOUT:-180}"
 RUN="$CACHE/run/pulsar-$PULSAR_PORT"
+# the broker on PULSAR_PORT keeps the HTTP port it was started with (status, restart)
+PULSAR_HTTP_PORT="${PULSAR_HTTP_PORT:-$(cat "$RUN/http.port" 2>/dev/null || echo 8080)}"
 PIDFILE="$RUN/pulsar.pid"
 LOG="$RUN/pulsar.log"
 HEALTH="http://127.0.0.1:$PULSAR_HTTP_PORT/admin/v2/brokers/health"
@@ -62,8 +64,11 @@ start() {
   eval "$("$ROOT/scripts/fetch_artifacts.sh")"   # sets PULSAR_HOME (downloads on first use)
 
   mkdir -p "$RUN"
-  local data; data="$(mktemp -d "${TMPDIR:-/tmp}/pulsar-data.XXXXXX")"
+  local data
+  if [[ -f "$RUN/kept" ]]; then data="$(cat "$RUN/datadir")"; rm -f "$RUN/kept"
+  else data="$(mktemp -d "${TMPDIR:-/tmp}/pulsar-data.XXXXXX")"; fi
   echo "$data" > "$RUN/datadir"
+  echo "$PULSAR_HTTP_PORT" > "$RUN/http.port"
   local conf="$data/standalone.conf"
   cp "$PULSAR_HOME/conf/standalone.conf" "$conf"
   set_conf "$conf" bindAddress 127.0.0.1
@@ -73,6 +78,13 @@ start() {
   set_conf "$conf" transactionCoordinatorEnabled true   # PulsarSink EXACTLY_ONCE needs transactions
   set_conf "$conf" systemTopicEnabled true
   set_conf "$conf" topicLevelPoliciesEnabled true
+  # keep a topic that has data but no subscription yet (the default deletes it after 60 s): events are
+  # often published before the job that reads them starts
+  set_conf "$conf" brokerDeleteInactiveTopicsEnabled false
+  # and keep what was read (the data folder goes at stop): without retention a restart drops the ledgers
+  # of a topic that no subscription holds, e.g. an output topic read by readers
+  set_conf "$conf" defaultRetentionTimeInMinutes -1
+  set_conf "$conf" defaultRetentionSizeInMB -1
   rm -f "$AUTH_HEADER"
   if [[ -n "$TOKEN_FILE" ]]; then token_auth "$conf" "$data"; fi
 
@@ -97,10 +109,10 @@ start() {
 
 cleanup() {
   [[ -f "$RUN/datadir" ]] && rm -rf "$(cat "$RUN/datadir")"
-  rm -f "$RUN/datadir" "$PIDFILE" "$AUTH_HEADER"
+  rm -f "$RUN/datadir" "$RUN/http.port" "$RUN/kept" "$PIDFILE" "$AUTH_HEADER"
 }
 
-stop() {
+stop_broker() {
   if running; then
     local pid; pid="$(cat "$PIDFILE")"
     log "stopping pid $pid"
@@ -111,7 +123,15 @@ stop() {
   else
     log "not running"
   fi
-  cleanup
+}
+
+stop() {
+  stop_broker
+  if [[ "${1:-}" == --keep-data && -f "$RUN/datadir" ]]; then
+    touch "$RUN/kept"; rm -f "$PIDFILE"
+  else
+    cleanup
+  fi
 }
 
 status() {
@@ -122,7 +142,8 @@ status() {
 
 case "${1:-}" in
   start) start ;;
-  stop) stop ;;
+  stop) stop "${2:-}" ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  restart) stop --keep-data && start ;;
+  *) echo "usage: $0 start|stop|status|restart" >&2; exit 2 ;;
 esac

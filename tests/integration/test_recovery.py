@@ -46,8 +46,8 @@ def test_a_killed_job_resumes_from_its_latest_checkpoint(delivery, pulsar_url, t
                 "--set", f"sink.pulsar.delivery={delivery}", *pulsar_settings(pulsar_url),
                 # a transaction the crash leaves open blocks readers until it times out
                 "--set", "sink.pulsar.transaction_timeout=45s"]
-    # unbatched: the source skips the rest of a batch when resuming inside it (FLINK-36180)
-    send = lambda part: publish(pulsar_url, topic("in"), (orjson.dumps(e) for e in part), batching=False)  # noqa: E731
+    # batched: the checkpoint lies inside a batched entry unless it falls on a batch's last message
+    send = lambda part: publish(pulsar_url, topic("in"), (orjson.dumps(e) for e in part))  # noqa: E731
 
     send(first)
     job = start_timeline_run(*job_args, cwd=tmp_path)

@@ -1,0 +1,101 @@
+"""A ``scripts/cluster.sh`` session cluster for tests: submit jobs, watch them over REST, lose TaskManagers."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CLUSTER_SH = ROOT / "scripts" / "cluster.sh"
+TIMEOUT_S = 300  # an upper bound for anything stuck, not an expectation
+
+
+class FlinkCluster:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.env = {**os.environ, "TIMELINE_FLINK_DIR": str(folder)}
+
+    def script(self, *args: str, timeout: float = TIMEOUT_S) -> str:
+        done = subprocess.run([str(CLUSTER_SH), *args], env=self.env, capture_output=True, text=True,
+                              timeout=timeout)
+        assert done.returncode == 0, f"cluster.sh {' '.join(args)}:\n{done.stdout[-3000:]}{done.stderr[-5000:]}"
+        return done.stdout
+
+    def start(self, taskmanagers: int) -> None:
+        self.script("start", "--taskmanagers", str(taskmanagers))
+        self.rest_url = f"http://127.0.0.1:{(self.folder / 'rest.port').read_text().strip()}"
+
+    def stop(self) -> None:
+        self.script("stop")
+
+    def submit(self, *args: str) -> str:
+        """``cluster.sh submit ARGS``: the job id."""
+        return re.search(r"JobID ([0-9a-f]{32})", self.script("submit", *args)).group(1)
+
+    def stop_with_savepoint(self, job: str, folder: Path) -> str:
+        """``flink stop --savepointPath``: the savepoint's path."""
+        output = self.script("flink", "stop", "--savepointPath", folder.as_uri(), job)
+        return re.search(r"Savepoint completed\. Path: (\S+)", output).group(1)
+
+    def rest(self, path: str) -> dict:
+        with urllib.request.urlopen(self.rest_url + path, timeout=30) as response:
+            return json.load(response)
+
+    def job(self, job: str) -> dict:
+        return self.rest(f"/jobs/{job}")
+
+    def completed_checkpoints(self, job: str) -> int:
+        return self.rest(f"/jobs/{job}/checkpoints")["counts"]["completed"]
+
+    def wait(self, what: str, condition, timeout_s: float = TIMEOUT_S):
+        deadline = time.monotonic() + timeout_s
+        while not (value := condition()):
+            if time.monotonic() > deadline:
+                pytest.fail(f"not within {timeout_s}s: {what}")
+            time.sleep(0.5)
+        return value
+
+    def wait_running(self, job: str) -> None:
+        """Until every task of ``job`` runs."""
+        def running() -> bool:
+            details = self.job(job)
+            assert details["state"] not in ("FAILED", "CANCELED"), f"job {job} is {details['state']}"
+            return details["state"] == "RUNNING" and all(v["status"] == "RUNNING" for v in details["vertices"])
+        self.wait(f"job {job} running", running)
+
+    def wait_checkpoint_after(self, job: str, count: int) -> int:
+        return self.wait(f"a checkpoint of {job} after the {count}th",
+                         lambda: (n := self.completed_checkpoints(job)) > count and n)
+
+    def wait_finished(self, job: str) -> None:
+        def finished() -> bool:
+            state = self.job(job)["state"]
+            assert state not in ("FAILED", "CANCELED"), f"job {job} is {state}"
+            return state == "FINISHED"
+        self.wait(f"job {job} finished", finished)
+
+    def taskmanager_pids(self) -> dict[str, int]:
+        """The live TaskManagers, by name (``taskmanager-1``)."""
+        pids = {path.stem: int(path.read_text()) for path in sorted(self.folder.glob("taskmanager-*.pid"))}
+        return {name: pid for name, pid in pids.items() if Path(f"/proc/{pid}").exists()}
+
+    def kill_taskmanager(self, name: str) -> None:
+        os.kill(self.taskmanager_pids()[name], signal.SIGKILL)
+
+    def add_taskmanager(self) -> None:
+        self.script("add-taskmanager")
+
+    def logged(self, text: str) -> bool:
+        """True when a TaskManager's log has ``text``."""
+        return any(text in log.read_text(errors="replace") for log in self.folder.glob("log/taskmanager-*/*.log"))
+
+    def restarts(self, job: str) -> int:
+        metric = self.rest(f"/jobs/{job}/metrics?get=numRestarts")
+        return int(metric[0]["value"]) if metric else 0

@@ -1,0 +1,140 @@
+"""The job on a ``scripts/cluster.sh`` standalone session cluster (two TaskManagers, one slot each).
+
+Input comes from a batching producer, so every restore resumes inside a batched entry
+(``timeline.flink.pulsar.BatchResumingPulsarSource``). Figures go to stdout (``pytest -s``).
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlparse
+
+import orjson
+import pytest
+from broker.consume import read_topic
+from broker.local import PULSAR_SH
+from broker.publish import publish
+
+from cli.generate import generate_sessions
+
+from .conftest import CIRR, FLUSH_KEY, canonical, flush_event, read_messages, read_until_complete
+from .flink_cluster import FlinkCluster
+from .test_job import BOUND_MS, expected_records
+
+pytestmark = [pytest.mark.cluster, pytest.mark.pulsar]
+
+
+
+@pytest.fixture(scope="module")
+def cluster(artifacts, tmp_path_factory):
+    flink = FlinkCluster(tmp_path_factory.mktemp("flink"))
+    flink.start(taskmanagers=2)
+    try:
+        yield flink
+    finally:
+        flink.stop()
+
+
+def events_of(sessions: int, seed: int) -> list[dict]:
+    return list(generate_sessions(sessions, seed, span_ms=600_000, disorder_ms=BOUND_MS - 500))
+
+
+def send(url: str, topic: str, events: list[dict]) -> None:
+    """Events through a batching producer (up to 1,000 messages an entry)."""
+    publish(url, topic, (orjson.dumps(event) for event in events), batching=True)
+
+
+def job_args(url: str, source: str, sink: str, tmp_path: Path, *settings: str) -> list[str]:
+    return ["--source", f"pulsar:{source}", "--sink", f"pulsar:{sink}",
+            "--set", f"source.pulsar.service_url={url}", "--set", f"sink.pulsar.service_url={url}",
+            "--set", "checkpoint.interval=1s", "--set", f"checkpoint.dir={(tmp_path / 'checkpoints').as_uri()}",
+            *[item for setting in settings for item in ("--set", setting)]]
+
+
+def broker(url: str, command: str, *args: str) -> None:
+    """``pulsar.sh COMMAND`` for the broker at ``url``."""
+    env = {**os.environ, "PULSAR_PORT": str(urlparse(url).port)}
+    subprocess.run([str(PULSAR_SH), command, *args], env=env, check=True, stdout=subprocess.DEVNULL, timeout=400)
+
+
+def comparison(records: list[dict], expected: list[dict]) -> dict[str, int]:
+    """Missing, wrong (emitted, not expected) and duplicate records."""
+    emitted = Counter(canonical(record) for record in records if record["key"] != FLUSH_KEY)
+    reference = Counter(canonical(record) for record in expected)
+    return {"records": sum(emitted.values()), "expected": len(expected),
+            "missing": len(reference.keys() - emitted.keys()), "wrong": len(emitted.keys() - reference.keys()),
+            "duplicates": sum(emitted.values()) - len(emitted)}
+
+
+def failover(cluster: FlinkCluster, job: str, url: str, output: str, expected: list[dict]) -> tuple[list, dict]:
+    """Lose a TaskManager mid-stream (the job restarts, its tasks also in the surviving TaskManager that ran
+    them), then restart the broker; the records of ``output`` once ``expected`` are all there, and figures."""
+    # mid-stream: a checkpoint completed after the first records, and the job reads on
+    read_messages(url, output, 1)
+    checkpoints = cluster.wait_checkpoint_after(job, cluster.completed_checkpoints(job))
+    killed = next(iter(cluster.taskmanager_pids()))
+    cluster.kill_taskmanager(killed)
+    lost_at = time.monotonic()
+    cluster.add_taskmanager()
+    cluster.wait_checkpoint_after(job, checkpoints)
+    figures = {"recovery_s": round(time.monotonic() - lost_at, 1),  # the REST metrics lag up to 10 s:
+               "restarts_after_kill": cluster.wait("the restart counted", lambda: cluster.restarts(job))}
+    assert cluster.logged("resumes inside the batched entry"), "restored at a batch's end: use more events"
+
+    # the broker restarted on its data: the Pulsar clients reconnect, or their tasks fail and restart
+    broker(url, "restart")
+    read_until_complete(url, output, expected)
+    records = [orjson.loads(message) for message in read_topic(url, output, idle_seconds=3)]
+    return records, {**figures, "restarts": cluster.restarts(job), **comparison(records, expected)}
+
+
+def test_a_lost_taskmanager_and_a_broker_restart_lose_nothing(cluster, pulsar_url, topic, tmp_path):
+    """kill -9 of a TaskManager mid-stream, then a broker restart: at-least-once output has the records of
+    ``timeline eval``, duplicates exact repeats."""
+    events = events_of(300, seed=41)
+    send(pulsar_url, topic("in"), [*events, flush_event(events)])
+    job = cluster.submit("-p", "2", str(CIRR), *job_args(
+        pulsar_url, topic("in"), topic("out"), tmp_path, "sink.pulsar.delivery=at-least-once",
+        "checkpoint.restart_max_delay=5s"))
+    try:
+        cluster.wait_running(job)
+        records, figures = failover(cluster, job, pulsar_url, topic("out"), expected_records(events))
+    finally:
+        cluster.script("flink", "cancel", job)
+    print(f"\nfailover: {len(events) + 1:,} events (batched), parallelism 2; {figures}")
+    assert figures["missing"] == figures["wrong"] == 0
+
+
+def test_savepoint_and_resume_at_another_parallelism(cluster, pulsar_url, topic, tmp_path):
+    """Stop with a savepoint at parallelism 1, resume at 2, stop again, resume at 1: exactly-once output has
+    every record of ``timeline eval`` once."""
+    events = events_of(200, seed=43)
+    third = len(events) // 3
+    parts = [events[:third], events[third:2 * third], [*events[2 * third:], flush_event(events)]]
+    args = job_args(pulsar_url, topic("in"), topic("out"), tmp_path, "sink.pulsar.delivery=exactly-once")
+    savepoint, seen = None, 0
+    for parallelism, part in zip(("1", "2"), parts):
+        send(pulsar_url, topic("in"), part)
+        job = cluster.submit("-p", parallelism, str(CIRR), *args, *(["--resume-from", savepoint] if savepoint else []))
+        try:
+            cluster.wait_running(job)
+            read_messages(pulsar_url, topic("out"), seen + 1)  # this run has emitted records of its part
+        except BaseException:
+            cluster.script("flink", "cancel", job)
+            raise
+        savepoint = cluster.stop_with_savepoint(job, tmp_path / "savepoints")
+        seen = len(read_topic(pulsar_url, topic("out"), idle_seconds=3))
+    send(pulsar_url, topic("in"), parts[-1])
+    job = cluster.submit("-p", "1", str(CIRR), *args, "--resume-from", savepoint)
+    try:
+        expected = expected_records(events)
+        read_until_complete(pulsar_url, topic("out"), expected)
+        records = [orjson.loads(message) for message in read_topic(pulsar_url, topic("out"), idle_seconds=3)]
+    finally:
+        cluster.script("flink", "cancel", job)
+    figures = comparison(records, expected)
+    print(f"\nrescaling 1 -> 2 -> 1: {len(events):,} events; {figures}")
+    assert figures["missing"] == figures["wrong"] == figures["duplicates"] == 0
