@@ -152,7 +152,9 @@ class KeyedHarness:
         self.timers: set[tuple[int, Any]] = set(restored.timers) if restored else set()
         self.watermark = NO_WATERMARK
         self.context = _Context(self)
-        function.open(_RuntimeContext(self.backend))
+        runtime_context = _RuntimeContext(self.backend)
+        self.metrics = runtime_context.metrics.counts  # the function's metrics by path
+        function.open(runtime_context)
 
     def process_element(self, value: Any) -> list[Output]:
         self.backend.current_key = self.key_of(value)
