@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-import time
 from pathlib import Path
 from typing import Iterator
 
@@ -13,8 +13,11 @@ from dsl.errors import SpecError
 from dsl.plan import compile_plan
 from dsl.spec import Spec, load_spec_file
 from jobs.arguments import add_job_arguments, job_from_arguments
+from jobs.config import load_job
 from cli.explain import explain_json, explain_text
 from cli.generate import generate_sessions
+from cli.run import PREFLIGHT_FAILED, run_job
+from changestream.records import TOPIC_SCHEMES, read_records
 from engine import batch, reference
 from engine.decode import Event, decode_event
 from engine.incremental import Engine
@@ -23,7 +26,11 @@ from engine.events import BadEvent, event_time
 
 def read_events(path: Path, spec: Spec, strict: bool) -> Iterator[Event]:
     """Decode a JSON-lines file; bad lines are reported on stderr and skipped (or fatal with ``strict``)."""
-    with path.open("rb") as lines:
+    try:
+        lines = path.open("rb")
+    except OSError as error:
+        raise SystemExit(f"cannot read the events file {path}: {error.strerror}") from None
+    with lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
@@ -35,8 +42,15 @@ def read_events(path: Path, spec: Spec, strict: bool) -> Iterator[Event]:
                     raise SystemExit(1) from None
 
 
+def writable(path: Path) -> Path:
+    """``path`` for ``--out``, if its folder exists."""
+    if not path.parent.is_dir():
+        raise SystemExit(f"--out {path}: the folder {path.parent} does not exist")
+    return path
+
+
 def cmd_check(args: argparse.Namespace) -> None:
-    plan = compile_plan(load_spec_file(args.spec))
+    plan = compile_plan(load_job(args.spec).spec)  # the job sections are checked too
     print(plan.describe())
     if args.show_code:
         engine = Engine(plan)
@@ -66,37 +80,83 @@ def cmd_explain(args: argparse.Namespace) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> None:
-    out = args.out.open("wb") if args.out else sys.stdout.buffer
+    out = writable(args.out).open("wb") if args.out else sys.stdout.buffer
     with out:
         for event in generate_sessions(args.sessions, args.seed, args.span_ms, args.steps, args.disorder_ms):
             out.write(orjson.dumps(event) + b"\n")
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    from jobs.pipeline import RunOptions, run  # imports PyFlink, slow: only for this command
-
-    text, config = job_from_arguments(args.spec, args)
-    started = time.monotonic()
-    result = run(text, config, RunOptions(args.parallelism, args.execution_mode, args.resume_from))
-    print(f"job {result.get_job_id()} finished: {result.get_net_runtime() / 1000:.1f}s in Flink, "
-          f"{time.monotonic() - started:.1f}s in all", file=sys.stderr)
+    try:
+        job = job_from_arguments(args.spec, args)
+    except SpecError as error:  # the job cannot start: the same status as a failed preflight check
+        print(error, file=sys.stderr)
+        raise SystemExit(PREFLIGHT_FAILED) from None
+    flink_conf = []
+    for option in args.flink_conf:
+        key, separator, value = option.partition("=")
+        if not separator or not key.strip():
+            raise SystemExit(f"-D wants KEY=VALUE, got {option!r}")
+        flink_conf.append((key.strip(), value.strip()))
+    run_job(job, args.parallelism, args.execution_mode, args.resume_from, tuple(flink_conf), args.progress_every)
 
 
 def cmd_plot(args: argparse.Namespace) -> None:
     # matplotlib is slow to import; only this command needs it
-    from cli.plot import plot_key
-    from cli.plot_metric import plot_metric
+    from cli.plot import plot_key, plot_key_records
+    from cli.plot_metric import plot_metric, plot_metric_records
 
     spec = load_spec_file(args.spec)
-    events = read_events(args.events, spec, False)
+    writable(args.out)
     try:
-        if args.metric:
-            plot_metric(spec, list(events), args.metric, args.out)
+        if holds_records(args.source):
+            records = list(read_records(args.source, "aggregates" if args.metric else "changes"))
+            if args.metric:
+                plot_metric_records(spec, records, args.metric, args.out)
+            else:
+                plot_key_records(spec, records, args.key, args.out, args.timeline)
         else:
-            plot_key(spec, events, args.key, args.out, list(spec.timelines) if args.all else args.timeline)
-    except ValueError as error:
+            events = read_events(Path(args.source), spec, False)
+            if args.metric:
+                plot_metric(spec, list(events), args.metric, args.out)
+            else:
+                plot_key(spec, events, args.key, args.out, list(spec.timelines) if args.all else args.timeline)
+    except (ValueError, OSError) as error:
         raise SystemExit(str(error)) from None
     print(f"wrote {args.out}")
+
+
+def holds_records(source: str) -> bool:
+    """Whether ``source`` has a job's records rather than events: a topic, a sink folder, or a JSON-lines
+    file whose first object is a change or aggregate record."""
+    path = Path(source)
+    if source.startswith(TOPIC_SCHEMES) or path.is_dir():
+        return True
+    try:
+        with path.open("rb") as lines:
+            first = next((line for line in lines if line.strip()), b"{}")
+        record = orjson.loads(first)
+    except (OSError, orjson.JSONDecodeError):
+        return False  # read_events reports it
+    return isinstance(record, dict) and ({"timeline", "value"} <= record.keys() or {"metric", "group"} <= record.keys())
+
+
+def cmd_tail(args: argparse.Namespace) -> None:
+    from changestream.follow import batches, follower
+    from cli.tail import TailView, watch
+
+    try:
+        sources = [follower(source) for source in args.sources]
+    except (OSError, ValueError) as error:
+        raise SystemExit(str(error)) from None
+    view = TailView(set(args.key) if args.key else None, set(args.timeline) if args.timeline else None)
+    try:
+        watch(view, batches(sources), lambda text: (sys.stdout.write(text), sys.stdout.flush()), args.every)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for source in sources:
+            source.close()
 
 
 def _parse_time(text: str) -> int:
@@ -135,7 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     plot = commands.add_parser("plot", help="draw one key's timelines, or an aggregate (PNG or SVG)")
     plot.add_argument("spec", type=Path)
-    plot.add_argument("events", type=Path)
+    plot.add_argument("source", help="events (JSON lines), or a job's records: a sink folder, a JSON-lines file"
+                                     " of records, or pulsar://HOST:PORT/TOPIC")
     what = plot.add_mutually_exclusive_group(required=True)
     what.add_argument("--key", help="draw this key's timelines")
     what.add_argument("--metric", help="draw this aggregate per group over time")
@@ -143,6 +204,14 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--timeline", action="append", help="a timeline to draw (repeatable; default: the outputs)")
     plot.add_argument("--all", action="store_true", help="draw every named timeline")
     plot.set_defaults(run=cmd_plot)
+
+    tail = commands.add_parser("tail", help="a live view of a job's output: every key's current values")
+    tail.add_argument("sources", nargs="+", metavar="SOURCE",
+                      help="a sink folder, or a change-record or aggregate-record topic as pulsar://HOST:PORT/TOPIC")
+    tail.add_argument("--key", action="append", help="show this key (repeatable; default: all)")
+    tail.add_argument("--timeline", action="append", help="show this timeline (repeatable; default: all)")
+    tail.add_argument("--every", type=float, default=1.0, metavar="SECONDS", help="redraw this often")
+    tail.set_defaults(run=cmd_tail)
 
     generate = commands.add_parser("generate", help="write realistic video sessions as JSON lines")
     generate.add_argument("--sessions", type=int, default=100)
@@ -157,6 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
     job.add_argument("spec", type=Path)
     add_job_arguments(job)
     job.add_argument("--parallelism", type=int, default=1)
+    job.add_argument("-D", dest="flink_conf", action="append", default=[], metavar="KEY=VALUE",
+                     help="a Flink configuration option, e.g. metrics.reporter.prom.port=9249")
+    job.add_argument("--progress-every", type=float, default=5.0, metavar="SECONDS",
+                     help="print a progress line this often (default 5)")
     job.set_defaults(run=cmd_run)
     return parser
 
@@ -165,5 +238,9 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         args.run(args)
+        sys.stdout.flush()
     except SpecError as error:
         raise SystemExit(str(error)) from None
+    except BrokenPipeError:  # the reader stopped early (``| head``): stop quietly, as a killed writer would
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        raise SystemExit(141) from None

@@ -16,7 +16,9 @@ from matplotlib.figure import Figure
 
 from dsl import nodes
 from dsl.plan import compile_plan
+from dsl.render import plain_value
 from dsl.spec import Spec
+from dsl.typecheck import aggregate_reference
 from engine.batch import run_key
 from engine.decode import Event
 from engine.incremental import Engine
@@ -78,10 +80,7 @@ def plot_key(spec: Spec, events: Iterable[Event], key: str, out_path: str | Path
 
     Returns the figure; its axes are the events row, then one row per timeline.
     """
-    names = tuple(timelines or spec.outputs)
-    unknown = [name for name in names if name not in spec.timelines]
-    if unknown:
-        raise ValueError(f"unknown timeline(s) {', '.join(unknown)}; the spec has {', '.join(spec.timelines)}")
+    names = _timeline_names(spec, timelines)
     key_events = sorted((event for event in events if event.key == key), key=lambda event: event.time)
     if not key_events:
         raise ValueError(f"no events for key {key!r}")
@@ -89,6 +88,36 @@ def plot_key(spec: Spec, events: Iterable[Event], key: str, out_path: str | Path
     figure = _figure(spec, key, key_events, {name: changes[name] for name in names})
     figure.savefig(out_path, dpi=150)
     return figure
+
+
+def plot_key_records(spec: Spec, records: Iterable[dict[str, Any]], key: str, out_path: str | Path,
+                     timelines: Sequence[str] | None = None) -> Figure:
+    """Draw ``key``'s ``timelines`` from the change records a job wrote (no events row: records have none)."""
+    names = _timeline_names(spec, timelines)
+    changes: dict[str, list[Point]] = {name: [] for name in names}
+    for record in records:
+        if record.get("key") == key and record.get("timeline") in changes:
+            changes[record["timeline"]].append((record["time"], record["value"], record.get("rate")))
+    missing = [name for name in names if not changes[name]]
+    if missing:
+        raise ValueError(f"no change records of {', '.join(missing)} for key {key!r}"
+                         " (a job writes only the spec's outputs)")
+    for shown in changes.values():
+        shown.sort(key=lambda change: change[0])
+    figure = _figure(spec, key, [], changes)
+    figure.savefig(out_path, dpi=150)
+    return figure
+
+
+def _timeline_names(spec: Spec, timelines: Sequence[str] | None) -> tuple[str, ...]:
+    names = tuple(timelines or spec.outputs)
+    aggregates = [name for name in names if name in {aggregate.name for aggregate in spec.aggregates}]
+    if aggregates:
+        raise ValueError(f"{aggregate_reference(aggregates[0])}; draw it with --metric {aggregates[0]}")
+    unknown = [name for name in names if name not in spec.timelines]
+    if unknown:
+        raise ValueError(f"unknown timeline(s) {', '.join(unknown)}; the spec has {', '.join(spec.timelines)}")
+    return names
 
 
 def timeline_changes(spec: Spec, key_events: list[Event]) -> dict[str, list[Point]]:
@@ -101,10 +130,10 @@ def timeline_changes(spec: Spec, key_events: list[Event]) -> dict[str, list[Poin
 
 
 def _time_axis(key_events: list[Event], changes: dict[str, list[Point]]) -> TimeAxis:
-    """From the first event to a margin after the last event or non-null change, in whole seconds."""
-    t0 = key_events[0].time
-    last = max([key_events[-1].time] + [time for shown in changes.values() for time, value, _ in shown
-                                        if value is not None])
+    """From the first event or change to a margin after the last event or non-null change, in whole seconds."""
+    t0 = min([event.time for event in key_events[:1]] + [shown[0][0] for shown in changes.values() if shown])
+    last = max([event.time for event in key_events[-1:]] + [time for shown in changes.values()
+                                                             for time, value, _ in shown if value is not None])
     seconds = math.ceil((last - t0 + max((last - t0) * MARGIN, MIN_MARGIN_MS)) / 1000)
     return TimeAxis(t0, t0 + 1000 * seconds, t0 >= EPOCH_MS_FROM)
 
@@ -119,15 +148,17 @@ def _spans(changes: list[Point], end: int) -> list[Span]:
 def _figure(spec: Spec, key: str, key_events: list[Event], changes: dict[str, list[Point]]) -> Figure:
     axis = _time_axis(key_events, changes)
     kinds = [spec.kinds[name] for name in changes]
-    heights = [EVENT_ROW_HEIGHT, *(ROW_HEIGHTS[kind] for kind in kinds)]
+    event_rows = 1 if key_events else 0
+    heights = [EVENT_ROW_HEIGHT] * event_rows + [ROW_HEIGHTS[kind] for kind in kinds]
     figure = Figure(figsize=(10, 1 + sum(heights)), layout="constrained")
     figure.get_layout_engine().set(h_pad=0.1)
     FigureCanvasAgg(figure)
     rows = figure.subplots(len(heights), 1, sharex=True, height_ratios=heights, squeeze=False)[:, 0]
     colors = _state_colors(value for name, kind in zip(changes, kinds) if kind is nodes.Kind.STATE
                            for _, value, _ in changes[name])
-    _draw_events(rows[0], key_events, spec, axis)
-    for row, name, kind in zip(rows[1:], changes, kinds):
+    if key_events:
+        _draw_events(rows[0], key_events, spec, axis)
+    for row, name, kind in zip(rows[event_rows:], changes, kinds):
         spans = _spans(changes[name], axis.end)
         if kind is nodes.Kind.STATE:
             _draw_state(row, spans, axis, colors)
@@ -179,7 +210,7 @@ def _event_label(event: Event, fields: list[str], ignored: set[str]) -> str:
     """The value of the event's first field the spec reads, else of its first other field."""
     candidates = [field for field in fields if event.fields.get(field) is not None]
     candidates += [field for field in event.fields if field not in ignored]
-    return str(event.fields[candidates[0]]) if candidates else ""
+    return plain_value(event.fields[candidates[0]]) if candidates else ""
 
 
 def _draw_events(row: Axes, key_events: list[Event], spec: Spec, axis: TimeAxis) -> None:
@@ -203,7 +234,7 @@ def _state_colors(values: Iterable[Any]) -> dict[str, Any]:
     """A distinct colour per non-null state value, the same in every plot unless two values collide."""
     palette = colormaps["Set3"].colors
     colors: dict[str, Any] = {}
-    for value in sorted({str(value) for value in values if value is not None}):
+    for value in sorted({plain_value(value) for value in values if value is not None}):
         slot = zlib.crc32(value.encode())
         while palette[slot % len(palette)] in colors.values() and len(colors) < len(palette):
             slot += 1
@@ -217,9 +248,10 @@ def _draw_state(row: Axes, spans: list[Span], axis: TimeAxis, colors: dict[str, 
         if value is None:
             continue
         left, right = axis.x(start), axis.x(stop)
-        row.barh(0, right - left, left=left, height=1, color=colors[str(value)], edgecolor="white")
-        if right - left >= axis.text_width(str(value)):
-            row.text((left + right) / 2, 0, str(value), ha="center", va="center", fontsize=8)
+        label = plain_value(value)
+        row.barh(0, right - left, left=left, height=1, color=colors[label], edgecolor="white")
+        if right - left >= axis.text_width(label):
+            row.text((left + right) / 2, 0, label, ha="center", va="center", fontsize=8)
     _band_row(row)
 
 

@@ -10,6 +10,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from dsl.plan import compile_plan
+from dsl.render import plain_value
 from dsl.spec import Spec
 from engine import batch
 from engine.decode import Event
@@ -18,24 +19,31 @@ from engine.incremental import Engine
 MS_METRICS = ("sum", "avg", "min", "max")  # in milliseconds; drawn in seconds
 
 
-def aggregate_series(spec: Spec, events: Iterable[Event], metric: str) -> dict[str, list[dict]]:
-    """The records of aggregate ``metric`` per group label (``cdn=akamai``), each in time order."""
+def aggregate_series(spec: Spec, records: Iterable[dict], metric: str) -> dict[str, list[dict]]:
+    """The aggregate records of ``metric`` per group label (``cdn=akamai``), each in time order."""
     names = [aggregate.name for aggregate in spec.aggregates]
     if metric not in names:
         raise ValueError(f"unknown aggregate {metric!r}; the spec has {', '.join(names) or 'none'}")
     series: dict[str, list[dict]] = {}
-    for record in batch.evaluate(Engine(compile_plan(spec)), events):
+    for record in records:
         if record.get("metric") == metric:
-            label = ", ".join(f"{column}={value}" for column, value in record["group"].items()) or "all keys"
+            label = ", ".join(f"{column}={plain_value(value)}" for column, value in record["group"].items()) or "all keys"
             series.setdefault(label, []).append(record)
     if not series:
         raise ValueError(f"aggregate {metric!r} has no records: no key was active at any tick")
+    for records_of_group in series.values():
+        records_of_group.sort(key=lambda record: record["time"])
     return series
 
 
 def plot_metric(spec: Spec, events: Iterable[Event], metric: str, out_path: str | Path) -> Figure:
-    """Draw aggregate ``metric`` to a PNG or SVG file; one row per reported metric (count, sum, ...)."""
-    series = aggregate_series(spec, events, metric)
+    """Draw aggregate ``metric`` of ``events`` to a PNG or SVG file; one row per reported metric (count, sum, ...)."""
+    return plot_metric_records(spec, batch.evaluate(Engine(compile_plan(spec)), events), metric, out_path)
+
+
+def plot_metric_records(spec: Spec, records: Iterable[dict], metric: str, out_path: str | Path) -> Figure:
+    """Draw aggregate ``metric`` from aggregate records (a job's, or :func:`engine.batch.evaluate`'s)."""
+    series = aggregate_series(spec, records, metric)
     reported = next(aggregate for aggregate in spec.aggregates if aggregate.name == metric).reported
     figure = Figure(figsize=(10, 1.0 + 1.8 * len(reported)), layout="constrained")
     FigureCanvasAgg(figure)

@@ -1,6 +1,7 @@
 """Rendering expressions back to the DSL's infix spelling: ``parse_expression(render(node)) == node``."""
 from __future__ import annotations
 
+import json
 import re
 
 from dsl import nodes
@@ -34,6 +35,14 @@ def render_column(column: str) -> str:
     if _IDENTIFIER.fullmatch(column) and column not in _KEYWORDS:
         return column
     return f"col({_string(column)})"
+def render_value(value: object) -> str:
+    """A setting's or record's value as YAML and JSON spell it: ``"twice"``, ``true``, ``null``, ``[1, 2]``."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def plain_value(value: object) -> str:
+    """A value for a label: strings as they are, anything else as :func:`render_value` spells it."""
+    return value if isinstance(value, str) else render_value(value)
 
 
 def render(node: nodes.Node) -> str:

@@ -13,7 +13,7 @@ from dsl.aggregates import DEFAULT_EVERY_MS, Aggregate, AggregateError, build_ag
 from dsl.nodes import Kind, Node
 from dsl.errors import SpecError, did_you_mean
 from dsl.parser import FUNCTION_NAMES, duration_setting, parse_definition, parse_expression
-from dsl.typecheck import CheckedTimelines, check_aggregate, check_timelines
+from dsl.typecheck import CheckedTimelines, aggregate_reference, check_aggregate, check_timelines
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,9 @@ def load_spec(text: str, filename: str = "<spec>") -> Spec:
     scalars = document.timelines(sections["timelines"])
     definitions = document.definitions(scalars)
     expressions = {name: value for name, value in definitions.items() if isinstance(value, Node)}
-    checked = document.check(expressions, scalars)
+    aggregate_names = {name for name, value in definitions.items() if isinstance(value, Aggregate)}
+    aggregate_names |= document.keys(sections.get("aggregate"))
+    checked = document.check(expressions, scalars, aggregate_names)
     session_timeout_ms = document.session_timeout(sections.get("session_timeout"))
     declared = [
         _Declared(value, scalars[name], scalars[name])
@@ -96,7 +98,7 @@ def load_spec(text: str, filename: str = "<spec>") -> Spec:
         time=time,
         timelines=checked.timelines,
         kinds=checked.kinds,
-        outputs=document.outputs(sections.get("outputs"), expressions),
+        outputs=document.outputs(sections.get("outputs"), expressions, aggregate_names),
         session_timeout_ms=session_timeout_ms,
         aggregates=document.check_aggregates(declared, checked, session_timeout_ms),
         **{
@@ -105,6 +107,28 @@ def load_spec(text: str, filename: str = "<spec>") -> Spec:
             if section in sections
         },
     )
+
+
+def locate_setting(error: SpecError, text: str, filename: str, keys: tuple[str, ...], at_key: bool) -> SpecError:
+    """``error``, about the setting at ``keys`` (e.g. sink, pulsar, delivery), at its place in the spec ``text``.
+
+    At the key itself when ``at_key``, else at its value; a setting the spec
+    does not write is located at the nearest enclosing one that it does.
+    """
+    document = _Document(text.removeprefix("\ufeff"), filename)
+    node = document.root
+    for key in keys:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        entry = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
+        if entry is None:
+            break
+        key_node, node = entry
+        if at_key and key == keys[-1]:
+            node = key_node
+    if node is document.root:
+        return SpecError(error.message, filename=filename)
+    return document.error_at(node, error.message)
 
 
 class _Declared(NamedTuple):
@@ -264,18 +288,27 @@ class _Document:
                 raise self.locate(error, scalar, timeline=name) from None
         return parsed
 
-    def check(self, expressions: dict[str, Node], scalars: dict[str, yaml.ScalarNode]) -> CheckedTimelines:
+    def keys(self, node: yaml.Node | None) -> set[str]:
+        """The string keys of a mapping node (none for anything else; errors come when it is read)."""
+        if not isinstance(node, yaml.MappingNode):
+            return set()
+        return {key.value for key, _ in node.value if _is_string(key)}
+
+    def check(self, expressions: dict[str, Node], scalars: dict[str, yaml.ScalarNode],
+              aggregates: set[str]) -> CheckedTimelines:
         """Type-check the timelines, locating any error in the file."""
         try:
-            return check_timelines(expressions)
+            return check_timelines(expressions, aggregates)
         except SpecError as error:
             raise self.locate(error, scalars[error.timeline], timeline=error.timeline) from None
 
-    def outputs(self, node: yaml.Node | None, expressions: dict[str, Node]) -> tuple[str, ...]:
+    def outputs(self, node: yaml.Node | None, expressions: dict[str, Node], aggregates: set[str]) -> tuple[str, ...]:
         if node is None:
             return tuple(expressions)
         entries = self.string_list(node, "'outputs'", "timeline")
         for name, entry in entries.items():
+            if name in aggregates:
+                raise self.error_at(entry, aggregate_reference(name) + "; every aggregate is written anyway")
             if name not in expressions:
                 raise self.error_at(
                     entry, f"unknown timeline '{name}' in 'outputs'" + did_you_mean(name, expressions)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Iterator, Mapping
+from typing import Collection, Iterator, Mapping
 
 from dsl.aggregates import Aggregate
 from dsl.nodes import (
@@ -84,14 +84,15 @@ def kind_of(node: Node) -> Kind:
     return _RULES[type(node)].result
 
 
-def check_timelines(timelines: Mapping[str, Node]) -> CheckedTimelines:
+def check_timelines(timelines: Mapping[str, Node], aggregates: Collection[str] = ()) -> CheckedTimelines:
     """Resolve references between ``timelines`` and compute each one's Kind.
 
-    Raises SpecError naming the timeline, with ``offset`` at the offending node.
+    Raises SpecError naming the timeline, with ``offset`` at the offending node;
+    a reference to one of the ``aggregates``' names is such an error too.
     """
     checked: dict[str, tuple[Node, Kind]] = {}
     sizes: dict[str, int] = {}
-    for name in _dependency_order(timelines):
+    for name in _dependency_order(timelines, aggregates):
         sizes[name] = _expanded_size(timelines[name], sizes)
         if sizes[name] > MAX_EXPANDED_NODES:
             raise _error(name, timelines[name], f"expression has {sizes[name]:,} nodes once references are"
@@ -137,7 +138,7 @@ def _check_depth(name: str, node: Node) -> None:
         )
 
 
-def _dependency_order(timelines: Mapping[str, Node]) -> list[str]:
+def _dependency_order(timelines: Mapping[str, Node], aggregates: Collection[str] = ()) -> list[str]:
     """Timeline names, each after the timelines it references; rejects cycles and unknown names."""
     order: list[str] = []
     finished: set[str] = set()
@@ -155,6 +156,8 @@ def _dependency_order(timelines: Mapping[str, Node]) -> list[str]:
             elif ref.name in path:
                 cycle = " -> ".join(path[path.index(ref.name) :] + [ref.name])
                 raise _error(path[-1], ref, f"circular reference: {cycle}")
+            elif ref.name in aggregates:
+                raise _error(path[-1], ref, aggregate_reference(ref.name))
             elif ref.name not in timelines:
                 raise _error(path[-1], ref, _unknown_reference(ref.name, timelines))
             elif ref.name not in finished:
@@ -184,6 +187,11 @@ def _references(node: Node) -> Iterator[Ref]:
         if isinstance(top, Ref):
             yield top
         stack.extend(reversed(children(top)))
+
+
+def aggregate_reference(name: str) -> str:
+    """The error of an aggregate's name where a timeline is expected."""
+    return f"'{name}' is an aggregate, not a timeline: its records are per group and tick, not per key"
 
 
 def _unknown_reference(name: str, timelines: Mapping[str, Node]) -> str:

@@ -1,6 +1,7 @@
 """Turning raw payloads into events, or into dead letters that say why not."""
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
 import orjson
@@ -29,6 +30,13 @@ def decode_event(raw: bytes | str, key_field: str, time_field: str,
     if not isinstance(fields, dict):
         raise BadEvent(f"not a JSON object: {type(fields).__name__}")
     return Event(event_key(fields, key_field), event_time(fields, time_field), fields)
+
+
+def reason_class(reason: str) -> str:
+    """A dead letter's reason without its details, a metric label: ``time field 'ts' is not ISO-8601: 'soon'``
+    -> ``time field is not ISO-8601``."""
+    general = re.sub(r"\s*'[^']*'", "", reason.partition(":")[0])
+    return " ".join(general.split()) or "unknown"
 
 
 def dead_letter(raw: bytes | str, reason: str) -> dict[str, Any]:

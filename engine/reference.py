@@ -63,6 +63,16 @@ def evaluate(spec: Spec, events: Iterable[dict[str, Any]]) -> list[dict[str, Any
     return records + _aggregate_records(spec.aggregates, samples)
 
 
+def value_at(spec: Spec, events: Iterable[dict[str, Any]], key: str, name: str, t: int) -> Any:
+    """The value of timeline ``name`` of ``key`` at ``t``: None outside every run of the key."""
+    for run in _runs(spec, events):
+        if run.key == key and run.t0 <= t < run.end:
+            node = spec.timelines[name]
+            pieces = _RunEvaluator(run).timeline(node)
+            return _ramp_at(pieces, t) if isinstance(node, _NUMERIC_NODES) else _value_at(pieces, t)
+    return None
+
+
 # --- runs ----------------------------------------------------------------------
 
 

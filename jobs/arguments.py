@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from dsl.spec import load_spec
-from jobs.config import JobConfig, job_config, with_overrides
+from jobs.config import Job, load_job
 
 
 def add_job_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,8 +18,7 @@ def add_job_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--execution-mode", choices=("thread", "process"), default="thread")
 
 
-def job_from_arguments(spec_path: Path, args: argparse.Namespace) -> tuple[str, JobConfig]:
-    """The spec's text and its job configuration with the options of :func:`add_job_arguments` applied."""
-    text = spec_path.read_text(encoding="utf-8")
-    spec = with_overrides(load_spec(text, filename=str(spec_path)), args.source, args.sink, tuple(args.set))
-    return text, job_config(spec)
+def job_from_arguments(spec_path: Path, args: argparse.Namespace) -> Job:
+    """The spec and its job configuration with the options of :func:`add_job_arguments` applied, validated;
+    errors have the file, line, column and a caret (:func:`jobs.config.load_job`)."""
+    return load_job(spec_path, args.source, args.sink, tuple(args.set))

@@ -12,11 +12,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import yaml
-from dsl.errors import SpecError
+from dsl.errors import SpecError, did_you_mean
 from dsl.parser import duration_setting
-from dsl.spec import Spec
+from dsl.render import render_duration, render_value as shown
+from dsl.spec import Spec, load_spec_file, locate_setting
 from jobs.pulsar_security import PulsarSecurity
 
 DEFAULT_SERVICE_URL = "pulsar://127.0.0.1:6650"
@@ -106,61 +108,115 @@ class JobConfig:
     checkpoint: CheckpointConfig
 
 
+@dataclass(frozen=True)
+class Job:
+    """A spec file with its job sections as the command line changed them, all validated."""
+
+    text: str  # the spec's YAML, which the job's operators compile again
+    spec: Spec
+    config: JobConfig
+
+
+def load_job(path: Path, source: str | None = None, sink: str | None = None,
+             assignments: tuple[str, ...] = (), base_dir: Path | None = None) -> Job:
+    """Read the spec at ``path`` and validate all of it; errors have the file, line, column and a caret.
+
+    A setting given on the command line (``source``, ``sink``, ``--set``
+    ``assignments``, see :func:`with_overrides`) has no place in the file: its
+    error says so instead.
+    """
+    spec = load_spec_file(path)
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        return Job(text, spec, job_config(with_overrides(spec, source, sink, assignments), base_dir))
+    except SettingError as error:
+        overridden = [("source",)] * bool(source) + [("sink",)] * bool(sink) + [
+            tuple(assignment.partition("=")[0].strip().split(".")) for assignment in assignments]
+        if any(error.keys[:len(keys)] == keys or keys[:len(error.keys)] == error.keys for keys in overridden):
+            raise SpecError(f"{error.message} (set on the command line)") from None
+        raise locate_setting(error, text, str(path), error.keys, error.at_key) from None
+
+
 def job_config(spec: Spec, base_dir: Path | None = None) -> JobConfig:
     """The validated job sections of ``spec``; relative paths are resolved against ``base_dir`` (cwd)."""
     base = (base_dir or Path.cwd()).resolve()
     config = JobConfig(
-        source=_source(_Section("source", spec.source or DEFAULT_SOURCE), spec.name, base),
-        sink=_sink(_Section("sink", spec.sink or DEFAULT_SINK), base),
-        watermark=_watermark(_Section("watermark", spec.watermark)),
-        checkpoint=_checkpoint(_Section("checkpoint", spec.checkpoint), spec.name, base),
+        source=_source(_Section(("source",), spec.source or DEFAULT_SOURCE), spec.name, base),
+        sink=_sink(_Section(("sink",), spec.sink or DEFAULT_SINK), base),
+        watermark=_watermark(_Section(("watermark",), spec.watermark)),
+        checkpoint=_checkpoint(_Section(("checkpoint",), spec.checkpoint), spec.name, base),
     )
     exactly_once = isinstance(config.sink, PulsarSinkConfig) and config.sink.delivery == "exactly-once"
     if exactly_once and config.checkpoint.interval_ms >= config.sink.transaction_timeout_ms:
-        raise SpecError("'checkpoint.interval' must be shorter than 'sink.pulsar.transaction_timeout'")
+        raise SettingError(
+            f"'sink.pulsar.transaction_timeout' ({render_duration(config.sink.transaction_timeout_ms)}) must be"
+            f" longer than 'checkpoint.interval' ({render_duration(config.checkpoint.interval_ms)}): a transaction"
+            " stays open from one checkpoint to the next", ("sink", "pulsar", "transaction_timeout"))
     return config
+
+
+class SettingError(SpecError):
+    """A SpecError about one job setting; ``keys`` is its path in the spec, e.g. ``('sink', 'pulsar', 'delivery')``.
+
+    ``at_key``: the problem is the key itself (an unknown key), not its value.
+    """
+
+    def __init__(self, message: str, keys: tuple[str, ...], at_key: bool = False):
+        super().__init__(message)
+        self.keys = keys
+        self.at_key = at_key
 
 
 class _Section:
     """A mapping read key by key; errors name the key by its dotted path."""
 
-    def __init__(self, path: str, values: Any):
+    def __init__(self, keys: tuple[str, ...], values: Any):
         if not isinstance(values, dict):
-            raise SpecError(f"'{path}' must be a mapping, got {type(values).__name__}")
-        self.path = path
+            raise SettingError(f"'{'.'.join(keys)}' must be a mapping, got {shown(values)}", keys)
+        self.keys = keys
+        self.path = ".".join(keys)
         self.values = values
 
     def name(self, key: str) -> str:
         return f"'{self.path}.{key}'"
 
+    def error(self, key: str, message: str, at_key: bool = False) -> SettingError:
+        """An error about ``key`` of this section (``message`` follows its quoted name)."""
+        return SettingError(f"{self.name(key)} {message}", (*self.keys, key), at_key)
+
     def only(self, *known: str) -> None:
         for key in self.values:
             if key not in known:
-                raise SpecError(f"unknown key {self.name(key)} (expected one of {', '.join(known)})")
+                raise SettingError(f"unknown key {self.name(key)}" + (did_you_mean(str(key), known)
+                                   or f" (expected one of {', '.join(known)})"), (*self.keys, key), at_key=True)
 
     def kind(self, *kinds: str) -> tuple[str, "_Section"]:
         """The single ``kind: {...}`` entry of a section such as ``source: {pulsar: {...}}``."""
         if len(self.values) != 1 or next(iter(self.values)) not in kinds:
-            raise SpecError(f"'{self.path}' must have exactly one of {', '.join(kinds)}, got {sorted(self.values)}")
+            written = ", ".join(f"'{key}'" for key in self.values) or "nothing"
+            raise SettingError(f"'{self.path}' must have exactly one of {', '.join(kinds)}, got {written}",
+                               self.keys)
         kind, values = next(iter(self.values.items()))
-        return kind, _Section(f"{self.path}.{kind}", values if values is not None else {})
+        return kind, _Section((*self.keys, kind), values if values is not None else {})
 
     def string(self, key: str, default: str | None = None) -> str:
         value = self.values.get(key, default)
+        if value is None and key not in self.values:
+            raise SettingError(f"'{self.path}' needs {self.name(key)}", self.keys)
         if not isinstance(value, str) or not value.strip():
-            raise SpecError(f"{self.name(key)} must be a non-empty string, got {value!r}")
+            raise self.error(key, f"must be a non-empty string, got {shown(value)}")
         return value
 
     def choice(self, key: str, default: str, *allowed: str) -> str:
         value = self.string(key, default)
         if value not in (default, *allowed):
-            raise SpecError(f"{self.name(key)} must be one of {', '.join((default, *allowed))}, got {value!r}")
+            raise self.error(key, f"must be one of {', '.join((default, *allowed))}, got {shown(value)}")
         return value
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self.values.get(key, default)
         if not isinstance(value, bool):
-            raise SpecError(f"{self.name(key)} must be true or false, got {value!r}")
+            raise self.error(key, f"must be true or false, got {shown(value)}")
         return value
 
     def duration(self, key: str, default: str, minimum: int = 1) -> int:
@@ -168,7 +224,20 @@ class _Section:
         try:
             return duration_setting(self.values.get(key, default), self.name(key), minimum)
         except SpecError as error:
-            raise SpecError(error.message if error.offset is None else f"{self.name(key)}: {error.message}") from None
+            message = error.message if error.offset is None else f"{self.name(key)}: {error.message}"
+            raise SettingError(message, (*self.keys, key)) from None
+
+    def service_url(self) -> str:
+        """``service_url``: ``pulsar://HOST:PORT`` or ``pulsar+ssl://HOST:PORT``."""
+        value = self.string("service_url", DEFAULT_SERVICE_URL)
+        parsed = urlsplit(value)
+        try:
+            port = parsed.port
+        except ValueError:
+            port = None
+        if parsed.scheme not in ("pulsar", "pulsar+ssl") or not parsed.hostname or port is None:
+            raise self.error("service_url", f"must be pulsar://HOST:PORT or pulsar+ssl://HOST:PORT, got {shown(value)}")
+        return value
 
     def path_value(self, key: str, base: Path) -> Path:
         return base / Path(self.string(key)).expanduser()
@@ -183,14 +252,14 @@ def _source(section: _Section, spec_name: str, base: Path) -> PulsarSourceConfig
     topics = values.values.get("topics")
     pattern = values.values.get("topic_pattern")
     if (topics is None) == (pattern is None):
-        raise SpecError(f"'{values.path}' needs exactly one of 'topics' and 'topic_pattern'")
+        raise SettingError(f"'{values.path}' needs exactly one of 'topics' and 'topic_pattern'", values.keys)
     if topics is not None:
         if isinstance(topics, str):
             topics = [topics]
         if not (isinstance(topics, list) and topics and all(isinstance(t, str) and t for t in topics)):
-            raise SpecError(f"{values.name('topics')} must be a non-empty list of topic names, got {topics!r}")
+            raise values.error("topics", f"must be a non-empty list of topic names, got {shown(topics)}")
     return PulsarSourceConfig(
-        service_url=values.string("service_url", DEFAULT_SERVICE_URL),
+        service_url=values.service_url(),
         topics=tuple(topics or ()),
         topic_pattern=values.string("topic_pattern") if pattern is not None else None,
         subscription=values.string("subscription", f"timeline-{spec_name}"),
@@ -209,7 +278,7 @@ def _sink(section: _Section, base: Path) -> PulsarSinkConfig | FileSinkConfig:
                 "transaction_timeout", "auth", "tls")
     topic = values.string("topic")
     return PulsarSinkConfig(
-        service_url=values.string("service_url", DEFAULT_SERVICE_URL),
+        service_url=values.service_url(),
         topic=topic,
         dead_letter_topic=values.string("dead_letter_topic", f"{topic}-dead-letters"),
         aggregate_topic=values.string("aggregate_topic", f"{topic}-aggregates"),

@@ -16,10 +16,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--spec", type=Path, required=True)
     add_job_arguments(parser)
     args = parser.parse_args(argv)
-    text, config = job_from_arguments(args.spec, args)
+    job = job_from_arguments(args.spec, args)
     options = RunOptions(parallelism=None, execution_mode=args.execution_mode,
                          resume_from=args.resume_from, local=False)
-    run(text, config, options)
+    run(job.text, job.config, options)
 
 
 if __name__ == "__main__":

@@ -38,9 +38,9 @@ from dsl.spec import load_spec
 from jobs.artifacts import export_artifacts
 from jobs.config import FileSinkConfig, FileSourceConfig, JobConfig, PulsarSinkConfig, RestartConfig
 from jobs.instants import instants
-from jobs.preflight import check_pulsar_endpoints
 from operators.aggregates import AGGREGATE_KEY, CONTRIBUTIONS, CombineFunction, aggregate_key
-from operators.decode import DEAD_LETTERS, DECODED, INSTANT, KEYED, TIMESTAMPED, DecodeFunction, late_letter
+from operators.decode import (
+    DEAD_LETTERS, DECODED, INSTANT, KEYED, TIMESTAMPED, DeadLetterCount, DecodeFunction, LateLetter)
 from operators.timelines import TimelineFunction
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +52,7 @@ class RunOptions:
     execution_mode: str = "thread"  # or "process"
     resume_from: str | None = None  # a retained checkpoint or savepoint
     local: bool = True  # the local mini-cluster: point Flink at this interpreter and the jars
+    flink_conf: tuple[tuple[str, str], ...] = ()  # further Flink options (-D KEY=VALUE), applied last
 
 
 def flink_configuration(config: JobConfig, options: RunOptions) -> Configuration:
@@ -78,6 +79,7 @@ def flink_configuration(config: JobConfig, options: RunOptions) -> Configuration
         jars = connector_jars(config)
         if jars:
             settings["pipeline.jars"] = jars
+    settings.update(options.flink_conf)
     for key, value in settings.items():
         conf.set_string(key, value)
     return conf
@@ -112,10 +114,25 @@ def connector_jars(config: JobConfig) -> str | None:
 def create_environment(config: JobConfig, options: RunOptions) -> StreamExecutionEnvironment:
     # The local JVM starts with the environment; flags for it go through JVM_ARGS.
     os.environ.setdefault("JVM_ARGS", "--add-exports=java.base/sun.net=ALL-UNNAMED")
+    if options.local and any(key.startswith("metrics.reporter.") for key, _ in options.flink_conf):
+        add_metric_reporters()
     env = StreamExecutionEnvironment.get_execution_environment(flink_configuration(config, options))
     if options.parallelism:
         env.set_parallelism(options.parallelism)
     return env
+
+
+def add_metric_reporters() -> None:
+    """Put the PyFlink distribution's metric reporters (``plugins/metrics-*``) on the local JVM's class path.
+
+    The mini-cluster finds reporters only there, not in a plugins folder; the
+    gateway launcher adds ``HADOOP_CLASSPATH`` to its class path.
+    """
+    import pyflink
+
+    jars = sorted(str(jar) for jar in Path(pyflink.__file__).parent.glob("plugins/metrics-*/*.jar"))
+    present = os.environ.get("HADOOP_CLASSPATH", "")
+    os.environ["HADOOP_CLASSPATH"] = os.pathsep.join(filter(None, [present, *jars]))
 
 
 def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
@@ -134,8 +151,10 @@ def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConf
                       .uid("aggregates").name("aggregates"))
         # chained to the aggregate operator: keeps each (aggregate, group)'s records in time order
         sink_output(aggregates, config, "aggregates", "aggregate-sink")
-    late_letters = late.map(lambda row: late_letter(row[0]), output_type=Types.STRING()).uid("late").name("late")
-    dead_letters = decoded.get_side_output(DEAD_LETTERS).union(late_letters)
+    late_letters = late.map(LateLetter(), output_type=Types.STRING()).uid("late").name("late")
+    dead_letters = (decoded.get_side_output(DEAD_LETTERS).union(late_letters)
+                    .map(DeadLetterCount(), output_type=Types.STRING())
+                    .uid("dead-letters").name("dead-letters").set_parallelism(1))
     sink_output(dead_letters, config, "dead_letters", "dead-letter-sink").set_parallelism(1)
 
 
@@ -244,9 +263,18 @@ def file_sink(folder: Path) -> FileSink:
             .build())
 
 
+def job_environment(spec_text: str, config: JobConfig, options: RunOptions) -> StreamExecutionEnvironment:
+    """The environment with the job built."""
+    env = create_environment(config, options)
+    build_graph(env, spec_text, config)
+    return env
+
+
 def run(spec_text: str, config: JobConfig, options: RunOptions):
     """Build and execute the job; blocks until a bounded job ends. Returns the JobExecutionResult."""
-    env = create_environment(config, options)
-    check_pulsar_endpoints(config)  # the connector's classes are loaded with the environment
-    build_graph(env, spec_text, config)
-    return env.execute("timeline")
+    return job_environment(spec_text, config, options).execute("timeline")
+
+
+def submit(spec_text: str, config: JobConfig, options: RunOptions):
+    """Build and start the job; returns its JobClient at once."""
+    return job_environment(spec_text, config, options).execute_async("timeline")

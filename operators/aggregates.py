@@ -46,9 +46,14 @@ class CombineFunction(KeyedProcessFunction):
         self.spec_text = spec_text
         self.combiner: AggregateCombiner | None = None
         self.folds = None
+        self.records = {}
 
     def open(self, runtime_context: RuntimeContext) -> None:
-        self.combiner = AggregateCombiner(load_spec(self.spec_text).aggregates)
+        aggregates = load_spec(self.spec_text).aggregates
+        self.combiner = AggregateCombiner(aggregates)
+        group = runtime_context.get_metrics_group()
+        self.records = {aggregate.name: group.add_group("aggregate", aggregate.name).counter("aggregateRecords")
+                        for aggregate in aggregates}
         self.folds = runtime_context.get_map_state(
             MapStateDescriptor("folds", Types.LONG(), Types.PICKLED_BYTE_ARRAY()))
 
@@ -62,5 +67,6 @@ class CombineFunction(KeyedProcessFunction):
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext):
         aggregate, _ = ctx.get_current_key()
         if aggregate in self.combiner.reported:  # not an aggregate that a spec upgrade removed
+            self.records[aggregate].inc()
             yield orjson.dumps(self.combiner.record(aggregate, timestamp, self.folds.get(timestamp))).decode()
         self.folds.remove(timestamp)

@@ -15,9 +15,9 @@ import time
 
 import orjson
 from pyflink.common import Row, Types
-from pyflink.datastream import OutputTag, ProcessFunction
+from pyflink.datastream import MapFunction, OutputTag, ProcessFunction, RuntimeContext
 
-from engine.decode import dead_letter, decode_event
+from engine.decode import dead_letter, decode_event, reason_class
 from engine.events import BadEvent, future_reason
 
 DEAD_LETTERS = OutputTag("dead-letters", Types.STRING())
@@ -38,6 +38,10 @@ class DecodeFunction(ProcessFunction):
         self.key_field = key_field
         self.time_field = time_field
         self.max_future_ms = max_future_ms
+        self.decoded = None
+
+    def open(self, runtime_context: RuntimeContext) -> None:
+        self.decoded = runtime_context.get_metrics_group().counter("eventsDecoded")
 
     def process_element(self, value: str, ctx: ProcessFunction.Context):
         if not value.strip():
@@ -52,9 +56,41 @@ class DecodeFunction(ProcessFunction):
             if reason:
                 yield DEAD_LETTERS, orjson.dumps(dead_letter(value, reason)).decode()
                 return
+        self.decoded.inc()
         yield Row(event.key, (event.key, event.time, value)), event.time
 
 
-def late_letter(payload: str) -> str:
-    """The dead letter of an event that came at or below the watermark."""
-    return orjson.dumps(dead_letter(payload, "late")).decode()
+class LateLetter(MapFunction):
+    """The dead letter of an event that came at or below the watermark; counts them as ``lateEvents``."""
+
+    def __init__(self):
+        self.late = None
+
+    def open(self, runtime_context: RuntimeContext) -> None:
+        self.late = runtime_context.get_metrics_group().counter("lateEvents")
+
+    def map(self, row) -> str:
+        self.late.inc()
+        return orjson.dumps(dead_letter(row[0], "late")).decode()
+
+
+class DeadLetterCount(MapFunction):
+    """Passes every dead letter on to its sink, counting them as ``deadLetters`` by reason (:func:`reason_class`).
+
+    Counted where all dead letters meet, whichever step made them.
+    """
+
+    def __init__(self):
+        self.group = None
+        self.counters = {}
+
+    def open(self, runtime_context: RuntimeContext) -> None:
+        self.group = runtime_context.get_metrics_group()
+
+    def map(self, letter: str) -> str:
+        reason = reason_class(orjson.loads(letter)["reason"])
+        counter = self.counters.get(reason)
+        if counter is None:
+            counter = self.counters[reason] = self.group.add_group("reason", reason).counter("deadLetters")
+        counter.inc()
+        return letter

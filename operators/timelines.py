@@ -21,6 +21,7 @@ from engine.incremental import Engine, to_record
 from operators.aggregates import CONTRIBUTIONS, contribution_element
 from engine.keyed import KeyedTimelines, KeyState
 from engine.ticks import Contribution
+from operators.metrics import TimelineMetrics
 
 
 class TimelineFunction(KeyedProcessFunction):
@@ -30,43 +31,50 @@ class TimelineFunction(KeyedProcessFunction):
         self.spec_text = spec_text  # the YAML travels to the workers, not the parsed spec
         self.keyed: KeyedTimelines | None = None
         self.state = None
+        self.metrics: TimelineMetrics | None = None
 
     def open(self, runtime_context: RuntimeContext) -> None:
-        self.keyed = KeyedTimelines(Engine(compile_plan(load_spec(self.spec_text))))
+        spec = load_spec(self.spec_text)
+        self.keyed = KeyedTimelines(Engine(compile_plan(spec)))
         self.state = runtime_context.get_state(ValueStateDescriptor("timelines", Types.STRING()))
+        self.metrics = TimelineMetrics(runtime_context.get_metrics_group(), spec.outputs)
 
     def process_element(self, value, ctx: KeyedProcessFunction.Context):
         key, time, payloads = value
-        key_state = self._load()
+        key_state, new_key = self._load()
         changes = self.keyed.on_instant(key_state, time, payloads)
         self._store(ctx.timer_service(), key_state)
+        self.metrics.instant(ctx.timer_service().current_watermark(), new_key)
         if changes:
             yield from self._emit(key, changes)
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext):
         timers = ctx.timer_service()
-        key_state = self._load()
+        key_state, _ = self._load()
         if key_state.timer == timestamp:
             key_state.timer = None  # it just fired
         yield from self._emit(ctx.get_current_key(), self.keyed.on_watermark(key_state, timers.current_watermark()))
-        if self.keyed.is_empty(key_state):
+        ended = self.keyed.is_empty(key_state)
+        if ended:
             if key_state.timer is not None:
                 timers.delete_event_time_timer(key_state.timer)
             self.state.clear()
         else:
             self._store(timers, key_state)
+        self.metrics.timer(timers.current_watermark(), ended)
 
-    @staticmethod
-    def _emit(key: str, outputs: list):
+    def _emit(self, key: str, outputs: list):
         for output in outputs:
             if type(output) is Contribution:
                 yield CONTRIBUTIONS, contribution_element(output)
             else:
+                self.metrics.change(output[0])
                 yield orjson.dumps(to_record(key, output)).decode()
 
-    def _load(self) -> KeyState:
+    def _load(self) -> tuple[KeyState, bool]:
+        """The key's state, and whether it is new."""
         stored = self.state.value()
-        return self.keyed.new_key() if stored is None else self.keyed.from_json(stored)
+        return (self.keyed.new_key(), True) if stored is None else (self.keyed.from_json(stored), False)
 
     def _store(self, timers, key_state: KeyState) -> None:
         """Save the key's state, its one timer where :meth:`KeyedTimelines.timer_for` puts it."""

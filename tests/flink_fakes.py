@@ -71,9 +71,39 @@ class _MapState:
         self.backend.state.pop(self._slot(map_key), None)
 
 
+class MetricGroup:
+    """Flink's metric group as the functions use it; ``counts`` by path, e.g. ``("timeline", "cirr", "changeRecords")``."""
+
+    def __init__(self, counts: dict[tuple[str, ...], int] | None = None, path: tuple[str, ...] = ()):
+        self.counts = {} if counts is None else counts
+        self.path = path
+
+    def add_group(self, name: str, extra: str | None = None) -> MetricGroup:
+        return MetricGroup(self.counts, (*self.path, name) if extra is None else (*self.path, name, extra))
+
+    def counter(self, name: str) -> _Counter:
+        return _Counter(self.counts, (*self.path, name))
+
+
+class _Counter:
+    def __init__(self, counts: dict[tuple[str, ...], int], path: tuple[str, ...]):
+        self.counts, self.path = counts, path
+        counts.setdefault(path, 0)
+
+    def inc(self, n: int = 1) -> None:
+        self.counts[self.path] += n
+
+    def dec(self, n: int = 1) -> None:
+        self.counts[self.path] -= n
+
+
 class _RuntimeContext:
     def __init__(self, backend: _Backend):
         self.backend = backend
+        self.metrics = MetricGroup()
+
+    def get_metrics_group(self) -> MetricGroup:
+        return self.metrics
 
     def get_state(self, descriptor) -> _ValueState:
         return _ValueState(self.backend, descriptor.get_name())
@@ -122,7 +152,9 @@ class KeyedHarness:
         self.timers: set[tuple[int, Any]] = set(restored.timers) if restored else set()
         self.watermark = NO_WATERMARK
         self.context = _Context(self)
-        function.open(_RuntimeContext(self.backend))
+        runtime_context = _RuntimeContext(self.backend)
+        self.metrics = runtime_context.metrics.counts  # the function's metrics by path
+        function.open(runtime_context)
 
     def process_element(self, value: Any) -> list[Output]:
         self.backend.current_key = self.key_of(value)

@@ -49,3 +49,19 @@ def test_a_restored_combine_function_keeps_its_folds_and_timers():
     assert records(restored.advance_watermark(10_000)) == [
         {"metric": "seeks", "group": {"cdn": "x"}, "time": 10_000, "count": 3, "sum": 6000}]
     assert restored.keys_with_state() == set()
+
+
+def test_the_timeline_function_counts_what_it_does():
+    operator = KeyedHarness(TimelineFunction(SPEC), key_of=lambda instant: instant[0])
+    emitted = operator.process_element(("a", 1000, '{"action": "seek", "cdn": "x"}'))
+    emitted += operator.process_element(("b", 2000, '{"action": "play"}'))
+    assert operator.metrics[("activeKeys",)] == 2
+    emitted += operator.advance_watermark(NEVER)
+    metrics = operator.metrics
+    assert metrics.keys() == {("instantsApplied",), ("timersFired",), ("timeline", "recent_seek", "changeRecords"),
+                              ("activeKeys",), ("eventTimeLag",)}
+    assert metrics[("instantsApplied",)] == 2
+    assert metrics[("timeline", "recent_seek", "changeRecords")] == len(records(emitted)) == 5
+    assert metrics[("activeKeys",)] == 0  # both sessions ended
+    assert metrics[("timersFired",)] >= 2  # at least each session's end
+    assert metrics[("eventTimeLag",)] < 0  # the last watermark was NEVER, far past the wall clock

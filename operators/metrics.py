@@ -1,0 +1,49 @@
+"""The timeline operator's own metrics, in Flink's metric system (names and units in docs/job.md).
+
+The two gauges are Flink counters set to their value: a Python gauge is read
+by calling into the interpreter from the metric reporter's thread, which
+stalls the job in thread mode, while a counter is a Java value. Prometheus
+exports both kinds as gauges.
+"""
+from __future__ import annotations
+
+import time
+
+from pyflink.metrics import MetricGroup
+
+NO_WATERMARK = -(2**63)  # Long.MIN_VALUE: no watermark has arrived yet
+
+
+class TimelineMetrics:
+    """``instantsApplied``, ``timersFired``, ``changeRecords`` per timeline, and the gauges ``activeKeys``
+    and ``eventTimeLag`` (milliseconds from the operator's watermark to the wall clock, as of the last
+    instant or timer)."""
+
+    def __init__(self, group: MetricGroup, outputs: tuple[str, ...]):
+        self.instants = group.counter("instantsApplied")
+        self.timers = group.counter("timersFired")
+        self.changes = {name: group.add_group("timeline", name).counter("changeRecords") for name in outputs}
+        self.active_keys = group.counter("activeKeys")
+        self.lag = group.counter("eventTimeLag")
+        self.lag_ms = 0
+
+    def instant(self, watermark: int, new_key: bool) -> None:
+        self.instants.inc()
+        if new_key:
+            self.active_keys.inc()
+        self._lag(watermark)
+
+    def timer(self, watermark: int, key_ended: bool) -> None:
+        self.timers.inc()
+        if key_ended:
+            self.active_keys.dec()
+        self._lag(watermark)
+
+    def _lag(self, watermark: int) -> None:
+        if watermark != NO_WATERMARK:
+            lag_ms = int(time.time() * 1000) - watermark
+            self.lag.inc(lag_ms - self.lag_ms)
+            self.lag_ms = lag_ms
+
+    def change(self, timeline: str) -> None:
+        self.changes[timeline].inc()
