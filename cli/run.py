@@ -29,6 +29,9 @@ def run_job(job: Job, parallelism: int, execution_mode: str, resume_from: str | 
     started = time.monotonic()
     try:
         client = submit(job.text, job.config, options)
+    except PreflightError as error:  # a Pulsar endpoint refused the job's settings
+        print(f"timeline run: {error}", file=sys.stderr)
+        raise SystemExit(PREFLIGHT_FAILED) from None
     except Exception as error:  # Py4JJavaError: the job could not be submitted
         _failed(error, job.spec.name)
     job_id = str(client.get_job_id())

@@ -290,8 +290,8 @@ def _sink(section: _Section, base: Path) -> PulsarSinkConfig | FileSinkConfig:
 
 def _security(pulsar: _Section, base: Path) -> PulsarSecurity:
     """The ``auth`` and ``tls`` subsections of a Pulsar section; errors never show the token."""
-    auth = _Section(f"{pulsar.path}.auth", pulsar.values.get("auth") or {})
-    tls = _Section(f"{pulsar.path}.tls", pulsar.values.get("tls") or {})
+    auth = _Section((*pulsar.keys, "auth"), pulsar.values.get("auth") or {})
+    tls = _Section((*pulsar.keys, "tls"), pulsar.values.get("tls") or {})
     auth.only("token_file", "token_env")
     tls.only("trust_certs", "hostname_verification", "allow_insecure")
     if len(auth.values) > 1:

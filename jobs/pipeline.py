@@ -38,6 +38,7 @@ from dsl.spec import load_spec
 from jobs.artifacts import export_artifacts
 from jobs.config import FileSinkConfig, FileSourceConfig, JobConfig, PulsarSinkConfig, RestartConfig
 from jobs.instants import instants
+from jobs.preflight import check_pulsar_endpoints
 from operators.aggregates import AGGREGATE_KEY, CONTRIBUTIONS, CombineFunction, aggregate_key
 from operators.decode import (
     DEAD_LETTERS, DECODED, INSTANT, KEYED, TIMESTAMPED, DeadLetterCount, DecodeFunction, LateLetter)
@@ -264,8 +265,9 @@ def file_sink(folder: Path) -> FileSink:
 
 
 def job_environment(spec_text: str, config: JobConfig, options: RunOptions) -> StreamExecutionEnvironment:
-    """The environment with the job built."""
+    """The environment with the job built, its Pulsar endpoints checked first."""
     env = create_environment(config, options)
+    check_pulsar_endpoints(config)  # the connector's classes are loaded with the environment
     build_graph(env, spec_text, config)
     return env
 

@@ -1,10 +1,13 @@
 """What can be checked before a job starts: its files and folders, the Pulsar broker, its topics.
 
 :func:`preflight` raises :class:`PreflightError` with a one-line cause; the
-checks take a few seconds at most (``timeout_s`` per broker). Each topic is
-looked up with the endpoint's own credentials and TLS settings, so a broker
-that refuses them fails here at once instead of after the job's restarts;
-secrets never appear in a message.
+checks take a few seconds at most (``timeout_s`` per broker), and need no JVM.
+
+:func:`check_pulsar_endpoints` runs once the job's JVM is up: it looks up each
+named topic with the connector's own Java Pulsar client and the endpoint's
+credentials and TLS settings (which creates nothing), so a broker that refuses
+them fails at once, with the broker's answer, instead of after the job's
+restarts. Secrets never appear in a message.
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from jobs.config import FileSinkConfig, FileSourceConfig, JobConfig
+from jobs.config import FileSinkConfig, FileSourceConfig, JobConfig, PulsarSinkConfig
 from jobs.pulsar_security import PulsarSecurity
 
 _TOPIC = re.compile(r"(?:(?:non-)?persistent://[^/\s]+/[^/\s]+/)?[^/\s]+")
@@ -30,12 +33,12 @@ def preflight(config: JobConfig, resume_from: str | None = None, timeout_s: floa
     if isinstance(source, FileSourceConfig):
         _readable(source.path, "the source file")
     else:
-        _pulsar(source.service_url, "source.pulsar", source.security, source.topics, timeout_s)
+        _pulsar(source.service_url, "source.pulsar", source.topics, timeout_s)
     if isinstance(sink, FileSinkConfig):
         _writable_folder(sink.path, "the sink folder")
     else:
-        _pulsar(sink.service_url, "sink.pulsar", sink.security,
-                (sink.topic, sink.aggregate_topic, sink.dead_letter_topic), timeout_s)
+        _pulsar(sink.service_url, "sink.pulsar", (sink.topic, sink.aggregate_topic, sink.dead_letter_topic),
+                timeout_s)
     if config.checkpoint.dir.startswith("file:"):
         _writable_folder(Path(urlsplit(config.checkpoint.dir).path), "the checkpoint folder")
     if resume_from and "://" not in resume_from:
@@ -64,8 +67,8 @@ def _checkpoint(path: Path) -> None:
         raise PreflightError(f"the checkpoint {path} has no _metadata: it is not a completed checkpoint or savepoint")
 
 
-def _pulsar(url: str, section: str, security: PulsarSecurity, topics: tuple[str, ...], timeout_s: float) -> None:
-    """The broker at ``url`` answers within ``timeout_s`` and serves every topic with these credentials."""
+def _pulsar(url: str, section: str, topics: tuple[str, ...], timeout_s: float) -> None:
+    """Every topic name is well-formed and the broker at ``url`` accepts a connection within ``timeout_s``."""
     for topic in topics:
         if not _TOPIC.fullmatch(topic):
             raise PreflightError(f"topic {topic!r} is not a topic name (NAME or persistent://TENANT/NAMESPACE/NAME)")
@@ -75,35 +78,55 @@ def _pulsar(url: str, section: str, security: PulsarSecurity, topics: tuple[str,
     except OSError as error:
         reason = error.strerror or str(error) or type(error).__name__
         raise PreflightError(f"cannot reach the Pulsar broker at {url} ({section}.service_url): {reason.lower()}") from None
-    import pulsar  # the client library is slow to load: only for Pulsar jobs
-
-    client = pulsar.Client(url, operation_timeout_seconds=max(1, int(timeout_s)),
-                           connection_timeout_ms=int(timeout_s * 1000),
-                           logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error), **_client_security(security))
-    try:
-        for topic in topics:
-            try:
-                client.get_topic_partitions(topic)
-            except Exception as error:  # the client raises one exception type per broker error code
-                raise PreflightError(f"'{section}': Pulsar at {url} refused topic {topic}: {error}"
-                                     f" (see '{section}.auth' and '{section}.tls')") from None
-    finally:
-        client.close()
 
 
-def _client_security(security: PulsarSecurity) -> dict:
-    """The Python client's arguments for ``security``; the token file is read here, as the job will."""
-    import pulsar
+LOOKUP_TIMEOUT_S = 60  # generous: a busy machine is slow to connect, and a refusal comes at once
 
-    arguments = {"tls_validate_hostname": security.hostname_verification,
-                 "tls_allow_insecure_connection": security.allow_insecure}
+
+def check_pulsar_endpoints(config: JobConfig) -> None:
+    """Raise :class:`PreflightError` for the first named topic a Pulsar endpoint does not serve with its settings."""
+    if not isinstance(config.source, FileSourceConfig):
+        for topic in config.source.topics:
+            _lookup("source.pulsar", config.source.service_url, config.source.security, topic)
+    if isinstance(config.sink, PulsarSinkConfig):
+        _lookup("sink.pulsar", config.sink.service_url, config.sink.security, config.sink.topic)
+
+
+def _lookup(section: str, service_url: str, security: PulsarSecurity, topic: str) -> None:
+    from pyflink.java_gateway import get_gateway  # PyFlink is slow to import: only once the job's JVM is up
+
+    jvm = get_gateway().jvm
+    properties = security.client_properties()
+    seconds = jvm.java.util.concurrent.TimeUnit.SECONDS
+    builder = (jvm.org.apache.pulsar.client.api.PulsarClient.builder().serviceUrl(service_url)
+               .operationTimeout(LOOKUP_TIMEOUT_S, seconds).connectionTimeout(LOOKUP_TIMEOUT_S, seconds)
+               .enableTlsHostnameVerification(security.hostname_verification)
+               .allowTlsInsecureConnection(security.allow_insecure))
+    if "pulsar.client.authParams" in properties:
+        builder = builder.authentication(properties["pulsar.client.authPluginClassName"],
+                                         properties["pulsar.client.authParams"])
     if security.trust_certs is not None:
-        _readable(security.trust_certs, "the trusted certificates file")
-        arguments["tls_trust_certs_file_path"] = str(security.trust_certs)
-    token = security.token
-    if security.token_file is not None:
-        _readable(security.token_file, "the token file")
-        token = security.token_file.read_text(encoding="utf-8").strip()
-    if token is not None:
-        arguments["authentication"] = pulsar.AuthenticationToken(token)
-    return arguments
+        builder = builder.tlsTrustCertsFilePath(str(security.trust_certs))
+    client = None
+    try:
+        client = builder.build()
+        client.getPartitionsForTopic(topic).get(LOOKUP_TIMEOUT_S, seconds)
+    except Exception as error:  # noqa: BLE001  (a Py4J error wrapping the Java one)
+        answer = _root_cause(error)
+        if security.token:
+            answer = answer.replace(security.token, "***")
+        raise PreflightError(f"'{section}': Pulsar at {service_url} refused topic {topic}: {answer}"
+                             f" (see '{section}.auth' and '{section}.tls')") from None
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _root_cause(error: Exception) -> str:
+    """``Class: message`` of the innermost Java exception behind a Py4J error."""
+    throwable = getattr(error, "java_exception", None)
+    if throwable is None:
+        return str(error)
+    while throwable.getCause() is not None:
+        throwable = throwable.getCause()
+    return f"{throwable.getClass().getSimpleName()}: {throwable.getMessage()}"
