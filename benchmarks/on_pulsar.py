@@ -32,7 +32,7 @@ import pulsar
 
 from benchmarks.job import (CIRR, JAVA, PYTHON, TIMELINE, VARIANTS, Variant, child_command, job_spec_text, measure,
                        row, write_events)
-from broker.local import local_broker
+from broker.local import LocalBroker, local_broker
 from broker.publish import publish
 
 DRAIN_S = 10  # after the last event: the watermark bound, the sink's flush, a margin
@@ -148,13 +148,16 @@ def main() -> None:
     parser.add_argument("--only", default="1,2,3", help="throughput: variants as numbered in bench_job.py")
     parser.add_argument("--live", default="2,3", help="latency: variants as numbered in bench_job.py")
     parser.add_argument("--service-url", help="an existing broker (default: start one)")
+    parser.add_argument("--admin-url", default="http://127.0.0.1:8080", help="its admin REST API")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-pulsar-") as temp:
         folder = Path(temp)
         events = folder / "events.jsonl"
         count = write_events(events, args.events, args.keys)
         print(f"{count:,} events over {args.keys:,} keys ({CIRR.name}), parallelism 1, one run each", flush=True)
-        with (nullcontext(args.service_url) if args.service_url else local_broker(folder)) as url:
+        with (nullcontext(LocalBroker(args.service_url, args.admin_url)) if args.service_url
+              else local_broker(folder)) as broker:
+            url = broker.service_url
             throughput(url, events, count, folder, f"persistent://public/default/bench-{uuid.uuid4().hex[:8]}",
                        numbered(args.only))
             latency(url, folder, args.keys / count, args.rate, args.seconds, args.warmup, numbered(args.live))

@@ -6,11 +6,16 @@ import socket
 import subprocess
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from jobs.artifacts import export_artifacts
 
 PULSAR_SH = Path(__file__).resolve().parents[1] / "scripts" / "pulsar.sh"
+
+
+class LocalBroker(NamedTuple):
+    service_url: str  # pulsar://127.0.0.1:PORT
+    admin_url: str  # http://127.0.0.1:PORT, the admin REST API
 
 
 def free_port() -> int:
@@ -20,19 +25,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def local_broker(folder: Path, token_file: Path | None = None) -> Iterator[str]:
-    """Start ``scripts/pulsar.sh`` with its data under ``folder``; yields its service URL; stops it after.
+def local_broker(folder: Path, token_file: Path | None = None) -> Iterator[LocalBroker]:
+    """Start ``scripts/pulsar.sh`` with its data under ``folder``; yields its URLs; stops it after.
 
     With ``token_file``, the broker requires token authentication and a superuser token is written there.
     """
     export_artifacts()
-    port = free_port()
-    env = {**os.environ, "PULSAR_PORT": str(port), "PULSAR_HTTP_PORT": str(free_port()), "TMPDIR": str(folder)}
+    port, http_port = free_port(), free_port()
+    env = {**os.environ, "PULSAR_PORT": str(port), "PULSAR_HTTP_PORT": str(http_port), "TMPDIR": str(folder)}
     if token_file is not None:
         env["PULSAR_TOKEN_FILE"] = str(token_file)
     # no pipes: the broker it leaves running would hold them open
     subprocess.run([str(PULSAR_SH), "start"], env=env, check=True, stdout=subprocess.DEVNULL)
     try:
-        yield f"pulsar://127.0.0.1:{port}"
+        yield LocalBroker(f"pulsar://127.0.0.1:{port}", f"http://127.0.0.1:{http_port}")
     finally:
         subprocess.run([str(PULSAR_SH), "stop"], env=env, check=True, stdout=subprocess.DEVNULL)

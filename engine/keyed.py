@@ -1,7 +1,7 @@
 """The per-key logic of the Flink operator, free of Flink.
 
 The operator receives each key's events already grouped into instants and in
-time order (see ``jobs/instants.py``), so a key's state is the engine state
+time order (the instants stage, ``timeline.flink.instants.Instants`` in ``jvm/``), so a key's state is the engine state
 and its one pending timer, kept together as one JSON string (one keyed-state
 entry in Flink) with the layout of the plan that wrote it: a state written
 under another plan is carried over to this one when it is read

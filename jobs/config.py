@@ -81,6 +81,7 @@ class WatermarkConfig:
     max_out_of_orderness_ms: int
     idle_timeout_ms: int | None
     max_future_ms: int | None  # events further ahead of the clock are dead letters; None: no bound
+    idle_advance_ms: int | None = None  # quiet input this long: event time follows the clock; None: never
 
 
 @dataclass(frozen=True)
@@ -320,11 +321,12 @@ def _readable(path: Path) -> bool:
 
 
 def _watermark(section: _Section) -> WatermarkConfig:
-    section.only("max_out_of_orderness", "idle_timeout", "max_future")
+    section.only("max_out_of_orderness", "idle_timeout", "max_future", "idle_advance")
     return WatermarkConfig(
         max_out_of_orderness_ms=section.duration("max_out_of_orderness", "0ms", minimum=0),
         idle_timeout_ms=section.duration("idle_timeout", "30s", minimum=0) or None,  # 0: no idleness
         max_future_ms=section.duration("max_future", "1d", minimum=0) or None,  # 0: no bound
+        idle_advance_ms=section.duration("idle_advance", "0ms", minimum=0) or None,  # 0: never
     )
 
 

@@ -1,15 +1,16 @@
 """The Flink job: its environment and its DataStream graph.
 
-    source -> decode -> timestamps/watermarks -> instants (SQL) -> key_by(key) -> timelines -> sink
-                 \\ bad events                           \\ late events
-                  +------------------ union -------------+-> dead-letter sink
+    source (decode, per-split watermarks) -> decode -> key_by(key) [-> idle-advance] -> instants -> timelines -> sink
+                                               \\ bad events                                  \\ late events
+                                                +-------------------- union -----------------+-> dead-letter sink
 
     timelines -> contributions -> key_by(aggregate, group) -> aggregates -> aggregate sink
 
-Each sink follows its keyed operator directly (forward, same parallelism):
-the PyFlink Pulsar sink cannot set message keys, so per-key order in the
-output topic holds only because every key's records leave through the one
-sink subtask (one producer) that computed them.
+Everything before ``timelines`` runs in the JVM (``jvm/``): the source decodes each payload as it reads
+it, and assigns event time per split; ``decode`` sends the dead letters aside; ``instants`` groups each
+key's events by time and releases them in time order as the watermark passes. ``timelines`` and
+``aggregates`` are the Python steps. Each sink follows its keyed operator directly (forward, same
+parallelism), so every key's records leave through the one sink subtask that computed them.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from pathlib import Path
 
 warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)  # apache-beam, under PyFlink
 
-from pyflink.common import Configuration, Duration, Encoder, Types, WatermarkStrategy
+from pyflink.common import Configuration, Encoder, Types, WatermarkStrategy
 from pyflink.common.serialization import SimpleStringSchema
 from pyflink.datastream import DataStream, DataStreamSink, KeyedStream, StreamExecutionEnvironment
 from pyflink.datastream.connectors import Source
@@ -32,18 +33,17 @@ from pyflink.datastream.connectors.file_system import (
 from pyflink.datastream.connectors.pulsar import (
     PulsarSink, PulsarSource, PulsarSourceBuilder, StartCursor, StopCursor, TopicRoutingMode)
 from pyflink.java_gateway import get_gateway
-from pyflink.table import StreamTableEnvironment
 
 from dsl.spec import load_spec
+from engine.keyed import EVENT_SEPARATOR
 from jobs.artifacts import export_artifacts
-from jobs.config import FileSinkConfig, FileSourceConfig, JobConfig, PulsarSinkConfig, RestartConfig
-from jobs.instants import instants
+from jobs.config import FileSourceConfig, JobConfig, PulsarSinkConfig, PulsarSourceConfig, RestartConfig
 from jobs.preflight import check_pulsar_endpoints
 from operators.aggregates import AGGREGATE_KEY, CONTRIBUTIONS, CombineFunction, aggregate_key
-from operators.decode import (
-    DEAD_LETTERS, DECODED, INSTANT, KEYED, TIMESTAMPED, DeadLetterCount, DecodeFunction, LateLetter)
+from operators.decode import INSTANT, KEY_TYPE, DeadLetterCount
 from operators.timelines import TimelineFunction
 
+IDLE_CHECK_MS = 200  # how often idle-advance looks at the clock, as often as sources emit watermarks
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -77,9 +77,7 @@ def flink_configuration(config: JobConfig, options: RunOptions) -> Configuration
         # thread mode: the embedded interpreter sees neither the venv's packages nor
         # the project (an editable install's .pth file is not read) otherwise
         settings["python.pythonpath"] = os.pathsep.join([*site.getsitepackages(), str(PROJECT_ROOT)])
-        jars = connector_jars(config)
-        if jars:
-            settings["pipeline.jars"] = jars
+        settings["pipeline.jars"] = job_jars()
     settings.update(options.flink_conf)
     for key, value in settings.items():
         conf.set_string(key, value)
@@ -98,15 +96,12 @@ def restart_settings(restart: RestartConfig) -> dict[str, str]:
     return settings
 
 
-def connector_jars(config: JobConfig) -> str | None:
-    """``pipeline.jars`` of a local run with Pulsar: $FLINK_PULSAR_JARS, fetched if unset.
+def job_jars() -> str | None:
+    """``pipeline.jars`` of a local run: the connector's and ``jvm/``'s, $FLINK_PULSAR_JARS, fetched if unset.
 
     A cluster has these jars in its ``lib/`` (``scripts/cluster.sh``): given as
     ``pipeline.jars`` there, PyFlink's own Java classes are not found.
     """
-    uses_pulsar = not isinstance(config.source, FileSourceConfig) or not isinstance(config.sink, FileSinkConfig)
-    if not uses_pulsar:
-        return None
     if "FLINK_PULSAR_JARS" not in os.environ:
         export_artifacts()
     return os.environ.get("FLINK_PULSAR_JARS")
@@ -139,10 +134,9 @@ def add_metric_reporters() -> None:
 def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
     """Add the job of the spec written as ``spec_text`` to ``env``."""
     spec = load_spec(spec_text)
-    decoded, events = decoded_events(env, spec.key, spec.time, config)
-    grouped, late = instants(StreamTableEnvironment.create(env), events)
-    changes = (keyed_by_first_field(grouped, INSTANT)
-               .process(TimelineFunction(spec_text), output_type=Types.STRING()).uid("timelines").name("timelines"))
+    front = instants_of(env, spec.key, spec.time, config)
+    changes = front.instants.process(TimelineFunction(spec_text), output_type=Types.STRING()) \
+        .uid("timelines").name("timelines")
     # chained to the keyed operator at its parallelism: keeps each key's records in order
     sink_output(changes, config, "changes", "sink")
     if spec.aggregates:
@@ -152,54 +146,72 @@ def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConf
                       .uid("aggregates").name("aggregates"))
         # chained to the aggregate operator: keeps each (aggregate, group)'s records in time order
         sink_output(aggregates, config, "aggregates", "aggregate-sink")
-    late_letters = late.map(LateLetter(), output_type=Types.STRING()).uid("late").name("late")
-    dead_letters = (decoded.get_side_output(DEAD_LETTERS).union(late_letters)
-                    .map(DeadLetterCount(), output_type=Types.STRING())
+    dead_letters = (front.dead_letters.map(DeadLetterCount(), output_type=Types.STRING())
                     .uid("dead-letters").name("dead-letters").set_parallelism(1))
     sink_output(dead_letters, config, "dead_letters", "dead-letter-sink").set_parallelism(1)
 
 
-def decoded_events(env: StreamExecutionEnvironment, key_field: str, time_field: str,
-                   config: JobConfig) -> tuple[DataStream, DataStream]:
-    """The decode step (its side output has the dead letters) and its events with timestamps and watermarks."""
-    decoded = (source_stream(env, config).set_parallelism(1)
-               .process(DecodeFunction(key_field, time_field, config.watermark.max_future_ms),
-                        output_type=TIMESTAMPED)
-               .uid("decode").name("decode").set_parallelism(1))
-    return decoded, timestamped_events(decoded, watermark_strategy(config))
+@dataclass(frozen=True)
+class Front:
+    """The JVM part of the job: complete instants for the Python operator after it, and the dead letters."""
+
+    instants: KeyedStream  # (key, time, payloads), each key's in time order
+    dead_letters: DataStream  # JSON strings: bad events (from decode) and late ones (from instants)
 
 
-def timestamped_events(decoded: DataStream, strategy: WatermarkStrategy) -> DataStream:
-    """Decode's ``(Row(key, event), time)`` elements as ``Row(key, event)`` with timestamps, by Java operators alone.
-
-    The same Java classes as PyFlink's ``assign_timestamps_and_watermarks``
-    uses, without the Python step it adds per event to extract the timestamp:
-    decode already emits it.
-    """
-    python_event_time = get_gateway().jvm.org.apache.flink.streaming.api.functions.python.eventtime
-    with_time = decoded._j_data_stream.assignTimestampsAndWatermarks(
-        strategy._j_watermark_strategy.withTimestampAssigner(python_event_time.CustomTimestampAssigner()))
-    with_time.uid("watermarks").name("watermarks").setParallelism(1)
-    events = with_time.map(python_event_time.RemoveTimestampMapFunction(), KEYED.get_java_type_info())
-    events.uid("events").name("events").setParallelism(1)
-    return DataStream(events)
-
-
-def keyed_by_first_field(events: DataStream, value_type=DECODED) -> KeyedStream:
-    """``Row(key, value)`` elements keyed by ``key`` with PyFlink's Java key selector, no Python step.
-
-    The Python function after it receives ``value``, of type ``value_type``.
-    """
-    selector = get_gateway().jvm.KeyByKeySelector()
-    keyed = events._j_data_stream.keyBy(selector, Types.ROW([Types.STRING()]).get_java_type_info())
-    return KeyedStream(keyed, value_type, events)
+def instants_of(env: StreamExecutionEnvironment, key_field: str, time_field: str, config: JobConfig) -> Front:
+    """Source, decode, ``key_by``, [idle-advance,] instants: all Java operators."""
+    decode, instants = jvm().timeline.flink.decode, jvm().timeline.flink.instants
+    decoding = (key_field, time_field, config.watermark.max_future_ms or -1)
+    split = source_stream(env, config, decoding)._j_data_stream.process(decode.SplitDeadLetters(), decode.Decoded.type())
+    split.uid("decode").name("decode")
+    keyed = split.keyBy(jvm().KeyByKeySelector(), KEY_TYPE.get_java_type_info())
+    if config.watermark.idle_advance_ms:
+        advance = jvm().timeline.flink.watermark.IdleAdvance(config.watermark.idle_advance_ms, IDLE_CHECK_MS)
+        keyed = reinterpret(keyed.transform("idle-advance", decode.Decoded.type(), advance).uid("idle-advance"))
+    grouped = keyed.process(instants.Instants(EVENT_SEPARATOR), instants.Instants.outputType())
+    grouped.uid("instants").name("instants")
+    dead_letters = DataStream(split.getSideOutput(decode.SplitDeadLetters.deadLetters()))
+    return Front(KeyedStream(reinterpret(grouped), INSTANT, DataStream(grouped)),
+                 dead_letters.union(DataStream(grouped.getSideOutput(instants.Instants.late()))))
 
 
-def source_stream(env: StreamExecutionEnvironment, config: JobConfig) -> DataStream:
-    source = config.source
-    if isinstance(source, FileSourceConfig):
-        files = FileSource.for_record_stream_format(StreamFormat.text_line_format(), str(source.path)).build()
-        return env.from_source(files, WatermarkStrategy.no_watermarks(), "file-source").uid("source")
+def reinterpret(stream):
+    """A Java stream of ``Row(key, ...)`` partitioned by ``key`` already, keyed by it without another exchange
+    (PyFlink's Java key selector: a Python function after it receives the row's second field)."""
+    utils = jvm().org.apache.flink.streaming.api.datastream.DataStreamUtils
+    return utils.reinterpretAsKeyedStream(stream, jvm().KeyByKeySelector(), KEY_TYPE.get_java_type_info())
+
+
+def source_stream(env: StreamExecutionEnvironment, config: JobConfig, decoding: tuple[str, str, int]) -> DataStream:
+    """The source's records decoded in the JVM (key field, time field, max future in ms or -1), with event
+    time assigned per split: each partition or file has its own watermark, the least of them counts."""
+    decode = jvm().timeline.flink.decode
+    watermark = config.watermark
+    strategy = WatermarkStrategy(jvm().timeline.flink.watermark.EventTime.strategy(
+        watermark.max_out_of_orderness_ms, watermark.idle_timeout_ms or 0))
+    if isinstance(config.source, FileSourceConfig):
+        return from_files(env, config.source, StreamFormat(decode.JsonLinesFormat(*decoding)), strategy)
+    return from_pulsar(env, config.source, decode.DecodingSchema(*decoding), strategy)
+
+
+def text_source_stream(env: StreamExecutionEnvironment, config: JobConfig) -> DataStream:
+    """The source's records as text, without event time."""
+    if isinstance(config.source, FileSourceConfig):
+        return from_files(env, config.source, StreamFormat.text_line_format(), WatermarkStrategy.no_watermarks())
+    schema = SimpleStringSchema()._j_deserialization_schema
+    return from_pulsar(env, config.source, schema, WatermarkStrategy.no_watermarks())
+
+
+def from_files(env: StreamExecutionEnvironment, source: FileSourceConfig, lines: StreamFormat,
+               strategy: WatermarkStrategy) -> DataStream:
+    files = FileSource.for_record_stream_format(lines, str(source.path)).build()
+    return env.from_source(files, strategy, "file-source").uid("source")
+
+
+def from_pulsar(env: StreamExecutionEnvironment, source: PulsarSourceConfig, schema,
+                strategy: WatermarkStrategy) -> DataStream:
+    """The Pulsar source of ``source`` reading payloads with the Java ``DeserializationSchema`` ``schema``."""
     builder = (PulsarSource.builder()
                .set_service_url(source.service_url)
                .set_subscription_name(source.subscription)
@@ -211,25 +223,36 @@ def source_stream(env: StreamExecutionEnvironment, config: JobConfig) -> DataStr
         builder.set_topics(list(source.topics))
     if source.bounded:
         builder.set_bounded_stop_cursor(StopCursor.latest())
-    return env.from_source(batch_resuming(builder), WatermarkStrategy.no_watermarks(), "pulsar-source").uid("source")
+    pulsar = batch_resuming(builder, schema)
+    if source.bounded:
+        pulsar = pulsar.skippingEmptyPartitions(java_map(client_properties(source)))
+    return env.from_source(Source(pulsar), strategy, "pulsar-source").uid("source")
 
 
-def batch_resuming(builder: PulsarSourceBuilder) -> Source:
-    """The Pulsar source of ``builder`` with string payloads, restoring inside batched entries (``jvm/``).
+def batch_resuming(builder: PulsarSourceBuilder, schema):
+    """The Pulsar source of ``builder``, decoding with the Java ``schema``, restoring inside batched entries.
 
     Connector 4.1.0 alone skips the rest of a batch on every restore (FLINK-36180);
     ``timeline.flink.pulsar.BatchResumingPulsarSource`` resumes at the checkpointed message.
     """
-    resuming = get_gateway().jvm.timeline.flink.pulsar.BatchResumingPulsarSource
-    return Source(resuming.of(builder._j_pulsar_source_builder, SimpleStringSchema()._j_deserialization_schema))
+    return jvm().timeline.flink.pulsar.BatchResumingPulsarSource.of(builder._j_pulsar_source_builder, schema)
 
 
-def watermark_strategy(config: JobConfig) -> WatermarkStrategy:
-    watermark = config.watermark
-    strategy = WatermarkStrategy.for_bounded_out_of_orderness(Duration.of_millis(watermark.max_out_of_orderness_ms))
-    if watermark.idle_timeout_ms:
-        strategy = strategy.with_idleness(Duration.of_millis(watermark.idle_timeout_ms))
-    return strategy
+def client_properties(source: PulsarSourceConfig) -> dict[str, str]:
+    """The connector's ``pulsar.client.*`` settings of the source's connection."""
+    return {"pulsar.client.serviceUrl": source.service_url, **source.security.client_properties()}
+
+
+def java_map(entries: dict[str, str]):
+    java = jvm().java.util.HashMap()
+    for key, value in entries.items():
+        java.put(key, value)
+    return java
+
+
+def jvm():
+    """The JVM's packages, through PyFlink's gateway."""
+    return get_gateway().jvm
 
 
 def sink_output(stream: DataStream, config: JobConfig, output: str, uid: str) -> DataStreamSink:

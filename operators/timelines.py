@@ -1,7 +1,7 @@
 """The keyed Flink operator: a thin adapter around :class:`KeyedTimelines`.
 
 Input elements are ``(key, time, payloads)`` instants, each key's in time order
-(``jobs/instants.py``). Each key has one state value, ``KeyedTimelines.to_json``, and
+(``timeline.flink.instants.Instants`` in ``jvm/``). Each key has one state value, ``KeyedTimelines.to_json``, and
 at most one pending event-time timer. An instant's changes are emitted as soon
 as it arrives, as JSON strings: the instant is complete and every earlier one
 has been applied, so they are final. When the timer fires, every change up to

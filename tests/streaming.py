@@ -2,7 +2,7 @@
 
 The events go through what the job does around the operators: watermarks from
 Flink's bounded out-of-orderness generator (largest time seen minus the bound
-minus one) and, as in the instants stage (``jobs/instants.py``), late events
+minus one) and, as in the instants stage (``timeline.flink.instants.Instants`` in ``jvm/``), late events
 split off (at or below the watermark) and the others held until the watermark
 passes their time, then released as instants, each key's in time order, equal
 times in arrival order. The instants drive the real

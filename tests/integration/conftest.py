@@ -15,7 +15,7 @@ import orjson
 import pulsar
 import pytest
 
-from broker.local import local_broker
+from broker.local import LocalBroker, local_broker
 from jobs.artifacts import export_artifacts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,9 +33,14 @@ def artifacts() -> None:
 
 
 @pytest.fixture(scope="session")
-def pulsar_url(artifacts, tmp_path_factory) -> Iterator[str]:
-    with local_broker(tmp_path_factory.mktemp("pulsar")) as url:
-        yield url
+def pulsar_broker(artifacts, tmp_path_factory) -> Iterator[LocalBroker]:
+    with local_broker(tmp_path_factory.mktemp("pulsar")) as broker:
+        yield broker
+
+
+@pytest.fixture(scope="session")
+def pulsar_url(pulsar_broker) -> str:
+    return pulsar_broker.service_url
 
 
 @pytest.fixture

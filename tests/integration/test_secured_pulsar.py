@@ -25,8 +25,8 @@ def secured_broker(artifacts, tmp_path_factory):
     """A broker of its own that requires a token; yields its URL and the file holding a valid token."""
     folder = tmp_path_factory.mktemp("secured-pulsar")
     token_file = folder / "client.token"
-    with local_broker(folder, token_file=token_file) as url:
-        yield url, token_file
+    with local_broker(folder, token_file=token_file) as broker:
+        yield broker.service_url, token_file
 
 
 def test_the_job_runs_with_the_token_and_is_refused_without_it(secured_broker, topic, tmp_path, monkeypatch):

@@ -1,5 +1,7 @@
 package timeline.flink.pulsar;
 
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Boundedness;
@@ -25,6 +27,11 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * that entry instead and drops the batch's messages up to the checkpointed one, whatever the broker's
  * batch-index acknowledgement setting. Enumeration, splits and their checkpoint format are the
  * connector's own, so a job can switch to it from a checkpoint of the plain source.
+ *
+ * <p>Two more fixes for event time per partition: each split's watermark exists from the moment the
+ * split is assigned, not from its first record ({@link BatchResumingReader}); a bounded read leaves out
+ * partitions without messages, whose readers would otherwise never finish
+ * ({@link #skippingEmptyPartitions}).
  */
 public final class BatchResumingPulsarSource<T>
         implements Source<T, PulsarPartitionSplit, PulsarSourceEnumState>, ResultTypeQueryable<T> {
@@ -32,10 +39,12 @@ public final class BatchResumingPulsarSource<T>
 
     private final PulsarSource<T> connector;
     private final ResumePoints points;  // the same object as inside the connector's deserialization schema
+    private final PartitionProbe emptyPartitions;  // bounded: leaves out partitions without messages; or null
 
-    private BatchResumingPulsarSource(PulsarSource<T> connector, ResumePoints points) {
+    private BatchResumingPulsarSource(PulsarSource<T> connector, ResumePoints points, PartitionProbe emptyPartitions) {
         this.connector = connector;
         this.points = points;
+        this.emptyPartitions = emptyPartitions;
     }
 
     /** The source that {@code builder}, otherwise complete, builds with {@code schema} for the payloads. */
@@ -44,7 +53,20 @@ public final class BatchResumingPulsarSource<T>
         ResumePoints points = new ResumePoints();
         PulsarSourceBuilder<T> typed = builder.setDeserializationSchema(
                 new ResumingDeserializationSchema<>(new PulsarDeserializationSchemaWrapper<>(schema), points));
-        return new BatchResumingPulsarSource<>(typed.build(), points);
+        return new BatchResumingPulsarSource<>(typed.build(), points, null);
+    }
+
+    /**
+     * This bounded source, leaving out partitions without messages (their readers would wait for ever),
+     * looked into with the client settings {@code clientProperties} ({@code pulsar.client.*}).
+     */
+    public BatchResumingPulsarSource<T> skippingEmptyPartitions(Map<String, String> clientProperties) {
+        return new BatchResumingPulsarSource<>(connector, points, new PartitionProbe(new HashMap<>(clientProperties)));
+    }
+
+    private SplitEnumeratorContext<PulsarPartitionSplit> enumeratorContext(
+            SplitEnumeratorContext<PulsarPartitionSplit> context) {
+        return emptyPartitions == null ? context : new NonEmptySplitsContext(context, emptyPartitions);
     }
 
     @Override
@@ -60,13 +82,13 @@ public final class BatchResumingPulsarSource<T>
     @Override
     public SplitEnumerator<PulsarPartitionSplit, PulsarSourceEnumState> createEnumerator(
             SplitEnumeratorContext<PulsarPartitionSplit> context) throws Exception {
-        return connector.createEnumerator(context);
+        return connector.createEnumerator(enumeratorContext(context));
     }
 
     @Override
     public SplitEnumerator<PulsarPartitionSplit, PulsarSourceEnumState> restoreEnumerator(
             SplitEnumeratorContext<PulsarPartitionSplit> context, PulsarSourceEnumState state) throws Exception {
-        return connector.restoreEnumerator(context, state);
+        return connector.restoreEnumerator(enumeratorContext(context), state);
     }
 
     @Override

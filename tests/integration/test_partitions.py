@@ -1,0 +1,97 @@
+"""Partitioned topics: each partition has its own event time, the least of them counts, at parallelism 1 and 2."""
+from __future__ import annotations
+
+import glob
+import time
+import zlib
+from pathlib import Path
+
+import orjson
+import pytest
+
+from broker.admin import create_partitioned_topic
+from broker.consume import read_topic
+from broker.publish import publish
+from cli.generate import generate_sessions
+from engine.records import change_order
+
+from .conftest import FLUSH_KEY, flush_event, hold_topic, read_until_complete, start_timeline_run, stop_job, \
+    timeline_run
+from .test_job import BOUND_MS, expected_records, pulsar_settings
+
+pytestmark = [pytest.mark.flink, pytest.mark.pulsar]
+PARTITIONS = 4
+
+
+def sessions(count: int, seed: int) -> list[dict]:
+    return list(generate_sessions(count, seed, span_ms=600_000, disorder_ms=BOUND_MS - 500))
+
+
+def partition_of(event: dict) -> int:
+    """The partition a producer keying by session would choose (a stable hash of the key)."""
+    return zlib.crc32(event["sessionId"].encode()) % PARTITIONS
+
+
+def written_changes(out: Path) -> list[dict]:
+    return sorted((orjson.loads(line) for path in glob.glob(str(out / "changes" / "*.jsonl"))
+                   for line in Path(path).read_bytes().splitlines()), key=change_order)
+
+
+def dead_letters(out: Path) -> list[dict]:
+    return [orjson.loads(line) for path in glob.glob(str(out / "dead-letters" / "*.jsonl"))
+            for line in Path(path).read_bytes().splitlines()]
+
+
+@pytest.mark.parametrize("parallelism", [1, 2])
+def test_a_bounded_read_of_a_partitioned_topic_equals_the_batch_evaluation(
+        pulsar_broker, topic, tmp_path, parallelism):
+    """A producer with default settings (batching on, round robin): each partition's events are in time order
+    only within the bound, and the partitions are read at their own pace."""
+    events = sessions(400, seed=9)
+    create_partitioned_topic(pulsar_broker.admin_url, topic("in"), PARTITIONS)
+    publish(pulsar_broker.service_url, topic("in"), (orjson.dumps(event) for event in events))
+
+    timeline_run("--source", f"pulsar:{topic('in')}", "--sink", "file:out", "--parallelism", str(parallelism),
+                 "--set", "source.pulsar.bounded=true", "--set", f"source.pulsar.service_url={pulsar_broker.service_url}",
+                 cwd=tmp_path)
+
+    assert dead_letters(tmp_path / "out") == []
+    assert written_changes(tmp_path / "out") == expected_records(events)
+
+
+def test_a_bounded_read_finishes_when_partitions_are_empty(pulsar_broker, topic, tmp_path):
+    events = sessions(60, seed=10)
+    create_partitioned_topic(pulsar_broker.admin_url, topic("in"), PARTITIONS)
+    publish(pulsar_broker.service_url, f"{topic('in')}-partition-2", (orjson.dumps(event) for event in events))
+
+    timeline_run("--source", f"pulsar:{topic('in')}", "--sink", "file:out", "--parallelism", "2",
+                 "--set", "source.pulsar.bounded=true", "--set", f"source.pulsar.service_url={pulsar_broker.service_url}",
+                 cwd=tmp_path)
+
+    assert written_changes(tmp_path / "out") == expected_records(events)
+
+
+def test_a_partition_published_late_holds_event_time_back(pulsar_broker, topic, tmp_path):
+    """Keyed producers: partition 3's events arrive 10 s after the others' (within the idle timeout); none
+    of them is late."""
+    url = pulsar_broker.service_url
+    events = sessions(200, seed=11)
+    flush_time = flush_event(events)["ts"]
+    create_partitioned_topic(pulsar_broker.admin_url, topic("in"), PARTITIONS)
+    hold_topic(url, topic("in"), "timeline-video_qoe")
+    job = start_timeline_run("--source", f"pulsar:{topic('in')}", "--sink", f"pulsar:{topic('out')}",
+                             "--parallelism", "2", *pulsar_settings(url), cwd=tmp_path)
+    try:
+        for partition in range(PARTITIONS):
+            if partition == PARTITIONS - 1:
+                time.sleep(10)
+            flush = {"sessionId": f"{FLUSH_KEY}-{partition}", "ts": flush_time}
+            publish(url, f"{topic('in')}-partition-{partition}",
+                    (orjson.dumps(event) for event in [*events, flush] if partition_of(event) == partition
+                     or event is flush))
+        expected = expected_records(events)
+        records = read_until_complete(url, topic("out"), expected)
+    finally:
+        stop_job(job)
+    assert sorted((r for r in records if not r["key"].startswith(FLUSH_KEY)), key=change_order) == expected
+    assert read_topic(url, topic("out") + "-dead-letters", idle_seconds=1) == []
