@@ -17,8 +17,8 @@ import orjson
 from pyflink.common import Row, Types
 from pyflink.datastream import MapFunction, OutputTag, ProcessFunction, RuntimeContext
 
-from engine.decode import dead_letter, decode_event, reason_class
-from engine.events import BadEvent, future_reason
+from engine.decode import dead_letter, decode_payload, reason_class
+from engine.events import BadEvent
 
 DEAD_LETTERS = OutputTag("dead-letters", Types.STRING())
 DECODED = Types.TUPLE([Types.STRING(), Types.LONG(), Types.STRING()])
@@ -44,20 +44,15 @@ class DecodeFunction(ProcessFunction):
         self.decoded = runtime_context.get_metrics_group().counter("eventsDecoded")
 
     def process_element(self, value: str, ctx: ProcessFunction.Context):
-        if not value.strip():
-            return
         try:
-            event = decode_event(value, self.key_field, self.time_field)
+            event = decode_payload(value, self.key_field, self.time_field, self.max_future_ms,
+                                   time.time_ns() // 1_000_000)
         except BadEvent as error:
             yield DEAD_LETTERS, orjson.dumps(dead_letter(value, error.reason)).decode()
             return
-        if self.max_future_ms is not None:
-            reason = future_reason(event.time, time.time_ns() // 1_000_000, self.max_future_ms)
-            if reason:
-                yield DEAD_LETTERS, orjson.dumps(dead_letter(value, reason)).decode()
-                return
-        self.decoded.inc()
-        yield Row(event.key, (event.key, event.time, value)), event.time
+        if event is not None:
+            self.decoded.inc()
+            yield Row(event.key, (event.key, event.time, value)), event.time
 
 
 class LateLetter(MapFunction):
