@@ -19,23 +19,27 @@ from cli.generate import generate_sessions
 from cli.run import PREFLIGHT_FAILED, run_job
 from changestream.records import TOPIC_SCHEMES, read_records
 from engine import batch, reference
-from engine.decode import Event, decode_event
+from engine.decode import Event, decode_event, is_blank, text_of
 from engine.incremental import Engine
 from engine.events import BadEvent, event_time
 
 
 def read_events(path: Path, spec: Spec, strict: bool) -> Iterator[Event]:
-    """Decode a JSON-lines file; bad lines are reported on stderr and skipped (or fatal with ``strict``)."""
+    """Decode a JSON-lines file; bad lines are reported on stderr and skipped (or fatal with ``strict``).
+
+    Lines end at each ``\n`` (nothing else ends one); blank lines (:func:`is_blank`) are skipped.
+    """
     try:
         lines = path.open("rb")
     except OSError as error:
         raise SystemExit(f"cannot read the events file {path}: {error.strerror}") from None
     with lines:
         for number, line in enumerate(lines, start=1):
-            if not line.strip():
+            text = text_of(line.removesuffix(b"\n"))
+            if is_blank(text):
                 continue
             try:
-                yield decode_event(line, spec.key, spec.time)
+                yield decode_event(text, spec.key, spec.time)
             except BadEvent as error:
                 print(f"{path}:{number}: {error.reason}", file=sys.stderr)
                 if strict:

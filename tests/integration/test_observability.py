@@ -131,8 +131,8 @@ def test_metrics_and_progress_line_count_what_the_input_implies(running_job):
                        "the late event in the metrics")
 
     reasons = Counter(reason_class(reason) for reason in
-                      ("malformed JSON", "not a JSON object: list", "missing key field 'sessionId'",
-                       "time field 'ts' is not ISO-8601: 'yesterday'", "late"))
+                      ("malformed JSON", "not a JSON object: an array", 'missing key field "sessionId"',
+                       'time field "ts" is not ISO-8601: "yesterday"', "late"))
     per_timeline = Counter(record["timeline"] for record in job.changes)
     decoded = [decode_event(orjson.dumps(event), SPEC.key, SPEC.time) for event in job.events]
     expected = {

@@ -48,11 +48,11 @@ def test_poisoned_events_become_dead_letters_and_the_good_records_are_exact(tmp_
     good = arrivals(30, seed=41)
     far_future = {"sessionId": "p-future", "ts": time.time_ns() // 1_000_000 + 10 * DAY_MS}
     poisoned = {  # payload: the start of its dead letter's reason
-        b'{"sessionId": "p1", "ts": 1e30}': "time field 'ts' is out of range",
-        b'{"sessionId": "p2", "ts": 9223372036854775807}': "time field 'ts' is out of range",
-        b'{"sessionId": "p3", "ts": "+275760-09-13T00:00:00Z"}': "time field 'ts' is not ISO-8601",
+        b'{"sessionId": "p1", "ts": 1e30}': 'time field "ts" is out of range',
+        b'{"sessionId": "p2", "ts": 9223372036854775807}': 'time field "ts" is out of range',
+        b'{"sessionId": "p3", "ts": "+275760-09-13T00:00:00Z"}': 'time field "ts" is not ISO-8601',
         b'{"sessionId": "p4", "ts": NaN}': "malformed JSON",
-        b'{"sessionId": "p5", "ts": -1}': "time field 'ts' is out of range",
+        b'{"sessionId": "p5", "ts": -1}': 'time field "ts" is out of range',
         orjson.dumps(far_future): "too far in the future",
     }
     lines = [orjson.dumps(event) for event in good]

@@ -48,8 +48,8 @@ def test_bad_lines_are_reported_and_skipped(tmp_path, capsys):
     assert out == clean
     assert f"{events}:1: malformed JSON" in err
     assert f"{events}:2: not a JSON object" in err
-    assert f"{events}:3: missing key field 'sessionId'" in err
-    assert f"{events}:4: time field 'ts' is not ISO-8601" in err
+    assert f"{events}:3: missing key field \"sessionId\"" in err
+    assert f"{events}:4: time field \"ts\" is not ISO-8601" in err
     assert ":5:" not in err  # blank lines are not events
 
 
@@ -124,8 +124,8 @@ def test_poisoned_times_are_reported_and_the_good_records_are_exact(tmp_path, ca
         out, err = run(capsys, "eval", str(SPEC), str(events), "--engine", engine)
         assert out == clean
         assert [line.split(": ", 1)[1].split(":")[0] for line in err.splitlines()] == [
-            "time field 'ts' is out of range", "time field 'ts' is out of range", "time field 'ts' is not ISO-8601",
-            "malformed JSON", "time field 'ts' is out of range"]
+            'time field "ts" is out of range', 'time field "ts" is out of range', 'time field "ts" is not ISO-8601',
+            "malformed JSON", 'time field "ts" is out of range']
 
 
 @pytest.mark.parametrize("literal", ["2000.0", "2000", "-5", "-5.0", "9" * 30, "1" + "0" * 30 + ".0"])
