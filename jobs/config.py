@@ -81,7 +81,7 @@ class WatermarkConfig:
     max_out_of_orderness_ms: int
     idle_timeout_ms: int | None
     max_future_ms: int | None  # events further ahead of the clock are dead letters; None: no bound
-    idle_advance_ms: int | None = None  # quiet input this long: event time follows the clock; None: never
+    advance_when_idle: bool = False  # event time follows the clock while every source split is idle
 
 
 @dataclass(frozen=True)
@@ -321,12 +321,16 @@ def _readable(path: Path) -> bool:
 
 
 def _watermark(section: _Section) -> WatermarkConfig:
-    section.only("max_out_of_orderness", "idle_timeout", "max_future", "idle_advance")
+    section.only("max_out_of_orderness", "idle_timeout", "max_future", "advance_when_idle")
+    idle_timeout_ms = section.duration("idle_timeout", "30s", minimum=0) or None  # 0: no idleness
+    advance_when_idle = section.boolean("advance_when_idle", False)
+    if advance_when_idle and idle_timeout_ms is None:
+        raise section.error("advance_when_idle", "needs a watermark.idle_timeout above 0 (what counts as idle)")
     return WatermarkConfig(
         max_out_of_orderness_ms=section.duration("max_out_of_orderness", "0ms", minimum=0),
-        idle_timeout_ms=section.duration("idle_timeout", "30s", minimum=0) or None,  # 0: no idleness
+        idle_timeout_ms=idle_timeout_ms,
         max_future_ms=section.duration("max_future", "1d", minimum=0) or None,  # 0: no bound
-        idle_advance_ms=section.duration("idle_advance", "0ms", minimum=0) or None,  # 0: never
+        advance_when_idle=advance_when_idle,
     )
 
 

@@ -43,7 +43,10 @@ from operators.aggregates import AGGREGATE_KEY, CONTRIBUTIONS, CombineFunction, 
 from operators.decode import INSTANT, KEY_TYPE, DeadLetterCount
 from operators.timelines import TimelineFunction
 
-IDLE_CHECK_MS = 200  # how often idle-advance looks at the clock, as often as sources emit watermarks
+# A reader hands over what it has once no message came for this long; by default the connector waits up
+# to 10 s (pulsar.source.maxFetchTime) for a fetch of 100 messages to fill, which delays a slow stream.
+FETCH_ONE_MESSAGE_TIME, FETCH_WAIT_MS = "pulsar.source.fetchOneMessageTime", 20
+IDLE_CHECK_MS = 200  # how often idle-advance moves event time on, as often as sources emit watermarks
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -166,8 +169,8 @@ def instants_of(env: StreamExecutionEnvironment, key_field: str, time_field: str
     split = source_stream(env, config, decoding)._j_data_stream.process(decode.SplitDeadLetters(), decode.Decoded.type())
     split.uid("decode").name("decode")
     keyed = split.keyBy(jvm().KeyByKeySelector(), KEY_TYPE.get_java_type_info())
-    if config.watermark.idle_advance_ms:
-        advance = jvm().timeline.flink.watermark.IdleAdvance(config.watermark.idle_advance_ms, IDLE_CHECK_MS)
+    if config.watermark.advance_when_idle:
+        advance = jvm().timeline.flink.watermark.IdleAdvance(config.watermark.idle_timeout_ms, IDLE_CHECK_MS)
         keyed = reinterpret(keyed.transform("idle-advance", decode.Decoded.type(), advance).uid("idle-advance"))
     grouped = keyed.process(instants.Instants(EVENT_SEPARATOR), instants.Instants.outputType())
     grouped.uid("instants").name("instants")
@@ -216,7 +219,8 @@ def from_pulsar(env: StreamExecutionEnvironment, source: PulsarSourceConfig, sch
                .set_service_url(source.service_url)
                .set_subscription_name(source.subscription)
                .set_start_cursor(StartCursor.earliest() if source.start == "earliest" else StartCursor.latest())
-               .set_properties(source.security.client_properties()))
+               .set_properties(source.security.client_properties())
+               .set_properties({FETCH_ONE_MESSAGE_TIME: str(FETCH_WAIT_MS)}))
     if source.topic_pattern:
         builder.set_topic_pattern(source.topic_pattern)
     else:

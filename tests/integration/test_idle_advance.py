@@ -1,4 +1,4 @@
-"""``watermark.idle_advance``: when the input goes quiet, event time follows the clock and due records come out."""
+"""``watermark.advance_when_idle``: when the input goes quiet, event time follows the clock and due records come out."""
 from __future__ import annotations
 
 import orjson
@@ -21,9 +21,9 @@ pytestmark = [pytest.mark.flink, pytest.mark.pulsar]
 
 def quick_sessions_spec() -> str:
     """The example spec with sessions that end 3 s after their last event, and event time that moves on
-    2 s after the input goes quiet."""
+    once the input has been idle for 2 s."""
     text = CIRR.read_text().replace("session_timeout: 30m", "session_timeout: 3s")
-    return text.replace("watermark:\n", "watermark:\n  idle_advance: 2s\n")
+    return text.replace("watermark:\n", "watermark:\n  idle_timeout: 2s\n  advance_when_idle: true\n")
 
 
 def test_a_quiet_input_still_gets_its_due_records_and_a_late_event_is_a_dead_letter(pulsar_url, topic, tmp_path):

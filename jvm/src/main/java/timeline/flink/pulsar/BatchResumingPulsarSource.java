@@ -28,10 +28,10 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * batch-index acknowledgement setting. Enumeration, splits and their checkpoint format are the
  * connector's own, so a job can switch to it from a checkpoint of the plain source.
  *
- * <p>Two more fixes for event time per partition: each split's watermark exists from the moment the
- * split is assigned, not from its first record ({@link BatchResumingReader}); a bounded read leaves out
- * partitions without messages, whose readers would otherwise never finish
- * ({@link #skippingEmptyPartitions}).
+ * <p>Three more fixes: each split's watermark exists from the moment the split is assigned, not from
+ * its first record ({@link BatchResumingReader}); a bounded read leaves out partitions without
+ * messages, whose readers would otherwise never finish ({@link #skippingEmptyPartitions}); a
+ * non-partitioned topic is read at any parallelism ({@link NonPartitionedTopics}).
  */
 public final class BatchResumingPulsarSource<T>
         implements Source<T, PulsarPartitionSplit, PulsarSourceEnumState>, ResultTypeQueryable<T> {
@@ -82,13 +82,14 @@ public final class BatchResumingPulsarSource<T>
     @Override
     public SplitEnumerator<PulsarPartitionSplit, PulsarSourceEnumState> createEnumerator(
             SplitEnumeratorContext<PulsarPartitionSplit> context) throws Exception {
-        return connector.createEnumerator(enumeratorContext(context));
+        return NonPartitionedTopics.enumerator(enumeratorContext(context), connector::createEnumerator);
     }
 
     @Override
     public SplitEnumerator<PulsarPartitionSplit, PulsarSourceEnumState> restoreEnumerator(
             SplitEnumeratorContext<PulsarPartitionSplit> context, PulsarSourceEnumState state) throws Exception {
-        return connector.restoreEnumerator(enumeratorContext(context), state);
+        return NonPartitionedTopics.enumerator(
+                enumeratorContext(context), fixed -> connector.restoreEnumerator(fixed, state));
     }
 
     @Override

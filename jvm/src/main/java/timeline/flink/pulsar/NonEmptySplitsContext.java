@@ -4,16 +4,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
-import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
-import org.apache.flink.api.connector.source.ReaderInfo;
-import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
 import org.apache.flink.api.connector.source.SplitsAssignment;
 import org.apache.flink.connector.pulsar.source.enumerator.topic.TopicPartition;
 import org.apache.flink.connector.pulsar.source.split.PulsarPartitionSplit;
-import org.apache.flink.metrics.groups.SplitEnumeratorMetricGroup;
 import org.apache.pulsar.client.api.PulsarClientException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,14 +20,13 @@ import org.slf4j.LoggerFactory;
  * partition no message ever comes, so its reader, and with it the job, would never finish. Left out,
  * the split counts as assigned and done, and a reader left without splits finishes.
  */
-final class NonEmptySplitsContext implements SplitEnumeratorContext<PulsarPartitionSplit> {
+final class NonEmptySplitsContext extends ForwardingContext {
     private static final Logger LOG = LoggerFactory.getLogger(NonEmptySplitsContext.class);
 
-    private final SplitEnumeratorContext<PulsarPartitionSplit> context;
     private final PartitionProbe probe;
 
     NonEmptySplitsContext(SplitEnumeratorContext<PulsarPartitionSplit> context, PartitionProbe probe) {
-        this.context = context;
+        super(context);
         this.probe = probe;
     }
 
@@ -64,60 +58,5 @@ final class NonEmptySplitsContext implements SplitEnumeratorContext<PulsarPartit
         } catch (PulsarClientException e) {
             throw new IllegalStateException("Cannot look into partitions " + partitions, e);
         }
-    }
-
-    @Override
-    public SplitEnumeratorMetricGroup metricGroup() {
-        return context.metricGroup();
-    }
-
-    @Override
-    public void sendEventToSourceReader(int subtaskId, SourceEvent event) {
-        context.sendEventToSourceReader(subtaskId, event);
-    }
-
-    @Override
-    public void sendEventToSourceReader(int subtaskId, int attemptNumber, SourceEvent event) {
-        context.sendEventToSourceReader(subtaskId, attemptNumber, event);
-    }
-
-    @Override
-    public int currentParallelism() {
-        return context.currentParallelism();
-    }
-
-    @Override
-    public Map<Integer, ReaderInfo> registeredReaders() {
-        return context.registeredReaders();
-    }
-
-    @Override
-    public Map<Integer, Map<Integer, ReaderInfo>> registeredReadersOfAttempts() {
-        return context.registeredReadersOfAttempts();
-    }
-
-    @Override
-    public void signalNoMoreSplits(int subtask) {
-        context.signalNoMoreSplits(subtask);
-    }
-
-    @Override
-    public <T> void callAsync(Callable<T> callable, BiConsumer<T, Throwable> handler) {
-        context.callAsync(callable, handler);
-    }
-
-    @Override
-    public <T> void callAsync(Callable<T> callable, BiConsumer<T, Throwable> handler, long initialDelay, long period) {
-        context.callAsync(callable, handler, initialDelay, period);
-    }
-
-    @Override
-    public void runInCoordinatorThread(Runnable runnable) {
-        context.runInCoordinatorThread(runnable);
-    }
-
-    @Override
-    public void setIsProcessingBacklog(boolean isProcessingBacklog) {
-        context.setIsProcessingBacklog(isProcessingBacklog);
     }
 }
