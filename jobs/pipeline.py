@@ -6,10 +6,12 @@
 
     timelines -> contributions -> key_by(aggregate, group) -> aggregates -> aggregate sink
 
-Each sink follows its keyed operator directly (forward, same parallelism):
-the PyFlink Pulsar sink cannot set message keys, so per-key order in the
-output topic holds only because every key's records leave through the one
-sink subtask (one producer) that computed them.
+Each sink follows its keyed operator directly (forward, same parallelism), so
+every key's records leave through the one sink subtask that computed them, in
+order. On Pulsar, change records carry their key as the message key and
+aggregate records their (metric, group) (``timeline.flink.sink.KeyedRecords``
+in ``jvm/``), routed by its hash: a partitioned topic keeps each key in one
+partition, in that order. Dead letters have no key.
 """
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ from operators.decode import (
 from operators.timelines import TimelineFunction
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+KEYED_OUTPUTS = ("changes", "aggregates")  # with message keys: KeyedRecords.changes(), KeyedRecords.aggregates()
 
 
 @dataclass(frozen=True)
@@ -236,24 +239,29 @@ def sink_output(stream: DataStream, config: JobConfig, output: str, uid: str) ->
     """Sink one output (``changes``, ``aggregates`` or ``dead_letters``) to its topic or folder."""
     sink = config.sink
     if isinstance(sink, PulsarSinkConfig):
-        target = _pulsar_sink(sink, sink.topic_of(output))
+        target = _pulsar_sink(sink, output)
     else:
         target = file_sink(getattr(sink, output))
     return stream.sink_to(target).uid(uid).name(uid)
 
 
-def _pulsar_sink(sink: PulsarSinkConfig, topic: str) -> PulsarSink:
+def _pulsar_sink(sink: PulsarSinkConfig, output: str) -> PulsarSink:
+    """The sink of ``output``'s topic; keyed outputs get message keys and key-hash routing."""
     exactly_once = sink.delivery == "exactly-once"
     builder = (PulsarSink.builder()
                .set_service_url(sink.service_url)
-               .set_topics(topic)
-               .set_serialization_schema(SimpleStringSchema())
-               .set_topic_routing_mode(TopicRoutingMode.ROUND_ROBIN)
+               .set_topics(sink.topic_of(output))
                .set_properties(sink.security.client_properties())
                .set_delivery_guarantee(DeliveryGuarantee.EXACTLY_ONCE if exactly_once
                                        else DeliveryGuarantee.AT_LEAST_ONCE))
     if exactly_once:
         builder.set_config("pulsar.sink.transactionTimeoutMillis", sink.transaction_timeout_ms)
+    if output in KEYED_OUTPUTS:
+        keyed_records = getattr(get_gateway().jvm.timeline.flink.sink.KeyedRecords, output)()
+        builder._j_pulsar_sink_builder.setSerializationSchema(keyed_records)
+        builder.set_topic_routing_mode(TopicRoutingMode.MESSAGE_KEY_HASH)
+    else:
+        builder.set_serialization_schema(SimpleStringSchema()).set_topic_routing_mode(TopicRoutingMode.ROUND_ROBIN)
     return builder.build()
 
 
