@@ -36,3 +36,10 @@ def local_broker(folder: Path, token_file: Path | None = None) -> Iterator[str]:
         yield f"pulsar://127.0.0.1:{port}"
     finally:
         subprocess.run([str(PULSAR_SH), "stop"], env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def admin_url(service_url: str) -> str:
+    """The admin REST API's address of the local broker at ``service_url``, as ``scripts/pulsar.sh status`` has it."""
+    env = {**os.environ, "PULSAR_PORT": service_url.rsplit(":", 1)[1]}
+    status = subprocess.run([str(PULSAR_SH), "status"], env=env, check=True, capture_output=True, text=True)
+    return status.stdout.split()[-1]

@@ -15,7 +15,7 @@ import orjson
 import pulsar
 import pytest
 
-from broker.local import local_broker
+from broker.local import admin_url, local_broker
 from jobs.artifacts import export_artifacts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +36,12 @@ def artifacts() -> None:
 def pulsar_url(artifacts, tmp_path_factory) -> Iterator[str]:
     with local_broker(tmp_path_factory.mktemp("pulsar")) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def pulsar_admin_url(pulsar_url) -> str:
+    """The session broker's admin REST API, e.g. http://127.0.0.1:8080."""
+    return admin_url(pulsar_url)
 
 
 @pytest.fixture
