@@ -30,6 +30,19 @@ def read_topic(service_url: str, topic: str, idle_seconds: float, token: str | N
         client.close()
 
 
+def read_present(service_url: str, topic: str, compacted: bool = False) -> list[pulsar.Message]:
+    """Every message ``topic`` has now, in order; ``compacted``: its compacted view, the latest message per key."""
+    client = pulsar.Client(service_url, logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Warn))
+    try:
+        reader = client.create_reader(topic, pulsar.MessageId.earliest, is_read_compacted=compacted)
+        messages = []
+        while reader.has_message_available():
+            messages.append(reader.read_next())
+        return messages
+    finally:
+        client.close()
+
+
 def durations_reached(records: list[dict[str, Any]], timeline: str) -> dict[str, int]:
     """Per key, the largest value a duration timeline reached (it grows at ``rate`` between changes)."""
     reached: dict[str, int] = {}

@@ -41,3 +41,4 @@ def local_broker(folder: Path, token_file: Path | None = None) -> Iterator[Local
         yield LocalBroker(f"pulsar://127.0.0.1:{port}", f"http://127.0.0.1:{http_port}")
     finally:
         subprocess.run([str(PULSAR_SH), "stop"], env=env, check=True, stdout=subprocess.DEVNULL)
+

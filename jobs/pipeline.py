@@ -10,7 +10,10 @@ Everything before ``timelines`` runs in the JVM (``jvm/``): the source decodes e
 it, and assigns event time per split; ``decode`` sends the dead letters aside; ``instants`` groups each
 key's events by time and releases them in time order as the watermark passes. ``timelines`` and
 ``aggregates`` are the Python steps. Each sink follows its keyed operator directly (forward, same
-parallelism), so every key's records leave through the one sink subtask that computed them.
+parallelism), so every key's records leave through the one sink subtask that computed them, in order.
+On Pulsar, change records carry their key as the message key and aggregate records their (metric,
+group) (``timeline.flink.sink.KeyedRecords``), routed by its hash: a partitioned topic keeps each key in
+one partition, in that order. Dead letters have no key.
 """
 from __future__ import annotations
 
@@ -48,6 +51,7 @@ from operators.timelines import TimelineFunction
 FETCH_ONE_MESSAGE_TIME, FETCH_WAIT_MS = "pulsar.source.fetchOneMessageTime", 20
 IDLE_CHECK_MS = 200  # how often idle-advance moves event time on, as often as sources emit watermarks
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+KEYED_OUTPUTS = ("changes", "aggregates")  # with message keys: KeyedRecords.changes(), KeyedRecords.aggregates()
 
 
 @dataclass(frozen=True)
@@ -263,24 +267,29 @@ def sink_output(stream: DataStream, config: JobConfig, output: str, uid: str) ->
     """Sink one output (``changes``, ``aggregates`` or ``dead_letters``) to its topic or folder."""
     sink = config.sink
     if isinstance(sink, PulsarSinkConfig):
-        target = _pulsar_sink(sink, sink.topic_of(output))
+        target = _pulsar_sink(sink, output)
     else:
         target = file_sink(getattr(sink, output))
     return stream.sink_to(target).uid(uid).name(uid)
 
 
-def _pulsar_sink(sink: PulsarSinkConfig, topic: str) -> PulsarSink:
+def _pulsar_sink(sink: PulsarSinkConfig, output: str) -> PulsarSink:
+    """The sink of ``output``'s topic; keyed outputs get message keys and key-hash routing."""
     exactly_once = sink.delivery == "exactly-once"
     builder = (PulsarSink.builder()
                .set_service_url(sink.service_url)
-               .set_topics(topic)
-               .set_serialization_schema(SimpleStringSchema())
-               .set_topic_routing_mode(TopicRoutingMode.ROUND_ROBIN)
+               .set_topics(sink.topic_of(output))
                .set_properties(sink.security.client_properties())
                .set_delivery_guarantee(DeliveryGuarantee.EXACTLY_ONCE if exactly_once
                                        else DeliveryGuarantee.AT_LEAST_ONCE))
     if exactly_once:
         builder.set_config("pulsar.sink.transactionTimeoutMillis", sink.transaction_timeout_ms)
+    if output in KEYED_OUTPUTS:
+        keyed_records = getattr(jvm().timeline.flink.sink.KeyedRecords, output)()
+        builder._j_pulsar_sink_builder.setSerializationSchema(keyed_records)
+        builder.set_topic_routing_mode(TopicRoutingMode.MESSAGE_KEY_HASH)
+    else:
+        builder.set_serialization_schema(SimpleStringSchema()).set_topic_routing_mode(TopicRoutingMode.ROUND_ROBIN)
     return builder.build()
 
 
