@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/bench_job.py [--events 1000000 --keys 50000 --repeat 3]
     .venv/bin/python scripts/bench_job.py --events 20000 --keys 1000 --repeat 1   # a quick run
+    .venv/bin/python scripts/bench_job.py --cluster   # parallelism 2 against 1 on a session cluster
 
 Generates video sessions once into a JSON-lines file, checks on a small input
 that the naive translation gives the timeline job's cirr records, then runs
@@ -9,6 +10,7 @@ every variant ``--repeat`` times, each run in a fresh process (its own local
 mini-cluster, parallelism 1, file source to file sink), and prints medians:
 events/s of job time, wall time of the process, job time inside Flink, and the
 peak RSS of the process tree (the Python client, the JVM and any Python workers).
+``--cluster`` runs the timeline job on a session cluster instead (:mod:`benchmarks.on_cluster`).
 """
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ from engine.decode import decode_event
 from engine.incremental import Engine
 from benchmarks.engine_alone import state_bytes_per_key, timed
 from benchmarks.graphs import GRAPHS
+from benchmarks.on_cluster import compare_parallelism
 
 ROOT = Path(__file__).resolve().parents[1]
 CIRR = ROOT / "examples" / "cirr.yaml"
@@ -67,14 +70,12 @@ UNCHAINED = Variant("timeline, cirr, no operator chaining", "timeline", str(CIRR
                     settings=(("pipeline.operator-chaining.enabled", "false"),))
 BIG_BUNDLES = Variant("timeline, cirr, process, 10x bundles", "timeline", str(CIRR), ("cirr",), "process",
                       (("python.fn-execution.bundle.size", "10000"), ("python.fn-execution.bundle.time", "10000")))
-JAVA_DECODE = Variant("Python floor, JSON read in Java", "python-java-decode", str(CIRR), ("cirr",))
-VARIANTS = (JAVA, PYTHON, TIMELINE, TEN_TIMELINES, PROCESS_MODE, NAIVE, ENGINE, UNCHAINED, BIG_BUNDLES, JAVA_DECODE)
+VARIANTS = (JAVA, PYTHON, TIMELINE, TEN_TIMELINES, PROCESS_MODE, NAIVE, ENGINE, UNCHAINED, BIG_BUNDLES)
 DEFAULT_VARIANTS = VARIANTS[:7]  # the others are levers, run with --only
 RATIOS = (("timeline / Python floor", TIMELINE, PYTHON), ("timeline / naive", TIMELINE, NAIVE),
           ("Java floor / timeline", JAVA, TIMELINE), ("thread / process mode", TIMELINE, PROCESS_MODE),
           ("10 timelines / cirr", TEN_TIMELINES, TIMELINE), ("engine alone / timeline", ENGINE, TIMELINE),
-          ("chained / unchained", TIMELINE, UNCHAINED), ("10x bundles / default, process", BIG_BUNDLES, PROCESS_MODE),
-          ("JSON read in Java / in decode", JAVA_DECODE, PYTHON))
+          ("chained / unchained", TIMELINE, UNCHAINED), ("10x bundles / default, process", BIG_BUNDLES, PROCESS_MODE))
 
 
 def variant_spec(variant: Variant) -> dict:
@@ -233,6 +234,8 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=50_000, help="sessions, one key each")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", help="comma-separated variant numbers (1-based) to run, e.g. 1,2,3")
+    parser.add_argument("--cluster", action="store_true",
+                        help="the timeline job at parallelism 1 and 2 on a scripts/cluster.sh cluster")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--spec", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -243,8 +246,13 @@ def main() -> None:
     variants = [VARIANTS[int(n) - 1] for n in args.only.split(",")] if args.only else list(DEFAULT_VARIANTS)
     with tempfile.TemporaryDirectory(prefix="bench-job-") as temp:
         folder = Path(temp)
-        print(check_naive(folder), flush=True)
         events = folder / "events.jsonl"
+        if args.cluster:
+            count = write_events(events, args.events, args.keys)
+            compare_parallelism(lambda out: file_spec_text(TIMELINE, events, out),
+                                lambda changes: len(read_records(changes)), count, args.repeat, folder)
+            return
+        print(check_naive(folder), flush=True)
         count = write_events(events, args.events, args.keys)
         print(f"{count:,} events over {args.keys:,} keys, parallelism 1, median of {args.repeat}", flush=True)
         results = {}

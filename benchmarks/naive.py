@@ -1,8 +1,9 @@
 """The naive translation of a plan into Flink: one keyed operator per plan node.
 
 Each timeline node of the plan becomes its own ``KeyedProcessFunction`` with
-its own keyed state (the per-node agent design). Leaves read the decoded
-events; every other node reads the value changes of its inputs' operators.
+its own keyed state (the per-node agent design). Leaves read the job's
+complete instants ``(key, time, payloads)``, each event of an instant on its
+own; every other node reads the value changes of its inputs' operators.
 An operator forwards a change of its value to the operators of its users as a
 :data:`MESSAGE` ``(key, time, sender node, JSON value)``, keyed by entity, and
 an output node also writes change records to the :data:`RECORDS` side output.
@@ -31,6 +32,7 @@ from dsl import nodes
 from dsl.plan import Plan, PlanNode
 from engine.codegen import predicate_source
 from engine.incremental import to_record
+from engine.keyed import EVENT_SEPARATOR
 from engine.values import compare, same_value
 
 MESSAGE = Types.TUPLE([Types.STRING(), Types.LONG(), Types.INT(), Types.STRING()])
@@ -100,14 +102,14 @@ class NodeFunction(KeyedProcessFunction):
         self.state = runtime_context.get_state(ValueStateDescriptor("node", Types.PICKLED_BYTE_ARRAY()))
 
     def process_element(self, value, ctx: KeyedProcessFunction.Context):
-        if self.leaf is not None:  # a decoded event (key, time, payload)
-            _, time, payload = value
-            entry = self.leaf.contribution(orjson.loads(payload))
+        if self.leaf is not None:  # an instant (key, time, payloads)
+            _, time, payloads = value
+            entries = [self.leaf.contribution(orjson.loads(payload)) for payload in payloads.split(EVENT_SEPARATOR)]
         else:  # a message (key, time, sender, value)
             _, time, sender, payload = value
-            entry = (sender, payload)
+            entries = [(sender, payload)]
         state = self._load()
-        state["pending"].setdefault(time, []).append(entry)
+        state["pending"].setdefault(time, []).extend(entries)
         self.state.update(state)
         ctx.timer_service().register_event_time_timer(time)
 
@@ -207,7 +209,7 @@ def _check_supported(plan: Plan, node: PlanNode) -> None:
 
 
 def build_naive_graph(events: KeyedStream, plan: Plan) -> DataStream:
-    """The change records of ``plan``'s outputs from decoded ``(key, time, payload)`` events, keyed, with watermarks."""
+    """The change records of ``plan``'s outputs from keyed instants ``(key, time, payloads)``, with watermarks."""
     names = {index: name for name, index in plan.outputs.items()}
     streams: dict[int, DataStream] = {}
     records: list[DataStream] = []

@@ -4,9 +4,10 @@
     .venv/bin/python scripts/bench_pulsar.py --events 100000 --keys 5000 --seconds 30   # a quick run
 
 Starts a broker (``broker/local.py``) unless ``--service-url`` names one. Throughput:
-publishes the generated events to one topic, then runs the Java floor, the Python floor and the
-timeline job on CIRR (``--only``, numbered as in ``bench_job.py``) on it as bounded jobs, Pulsar
-source to Pulsar sink, each in a fresh process. Latency: runs the Python floor and the timeline job
+publishes the generated events to a topic of one partition and to one of ``--partitions`` partitions,
+then runs the Java floor, the Python floor and the timeline job on CIRR (``--only``, numbered as in
+``bench_job.py``) on each as bounded jobs at parallelism 1, Pulsar source to Pulsar sink, each in a
+fresh process. Latency: runs the Python floor and the timeline job
 (``--live``) unbounded on a fresh topic each, publishes events at ``--rate`` with their event time
 set to the moment they are sent, and measures each change record that an event caused (same key,
 same time) from that moment to the record's publish time on the sink topic; events of the first
@@ -32,6 +33,7 @@ import pulsar
 
 from benchmarks.job import (CIRR, JAVA, PYTHON, TIMELINE, VARIANTS, Variant, child_command, job_spec_text, measure,
                        row, write_events)
+from broker.admin import create_partitioned_topic
 from broker.local import LocalBroker, local_broker
 from broker.publish import publish
 
@@ -46,21 +48,30 @@ def pulsar_spec_text(variant: Variant, url: str, source: str, sink: str, folder:
         folder / uuid.uuid4().hex)
 
 
-def throughput(url: str, events: Path, count: int, folder: Path, topic: str, variants: list[Variant]) -> None:
-    started = time.perf_counter()
-    with events.open("rb") as lines:
-        publish(url, topic, (line.rstrip(b"\n") for line in lines))
-    print(f"published {count:,} events in {time.perf_counter() - started:.1f} s", flush=True)
-    print(f"{'bounded topic -> topic':<36}{'events/s':>12}{'wall s':>10}{'job s':>10}{'RSS MiB':>10}")
-    rates = {}
-    for variant in variants:
-        spec = pulsar_spec_text(variant, url, topic, f"{topic}-{variant.graph}-out", folder, bounded=True)
-        measurement = measure(variant, spec)
-        rates[variant] = count / measurement.job_s
-        print(row(variant.label, count, measurement), flush=True)
-    if {JAVA, PYTHON, TIMELINE} <= rates.keys():
-        print(f"timeline / Python floor {rates[TIMELINE] / rates[PYTHON]:.2f}x, "
-              f"Java floor / timeline {rates[JAVA] / rates[TIMELINE]:.1f}x (events/s)")
+def throughput(broker: LocalBroker, events: Path, count: int, folder: Path, partitions: int,
+               variants: list[Variant]) -> None:
+    """Bounded jobs on the events in a topic of one partition, then in one of ``partitions``."""
+    for topic_partitions in (1, partitions):
+        topic = f"persistent://public/default/bench-{topic_partitions}p-{uuid.uuid4().hex[:8]}"
+        if topic_partitions > 1:
+            create_partitioned_topic(broker.admin_url, topic, topic_partitions)
+        started = time.perf_counter()
+        with events.open("rb") as lines:
+            publish(broker.service_url, topic, (line.rstrip(b"\n") for line in lines))
+        print(f"published {count:,} events to {topic_partitions} partition(s) in {time.perf_counter() - started:.1f} s",
+              flush=True)
+        print(f"{f'bounded, {topic_partitions} partition(s)':<36}{'events/s':>12}{'wall s':>10}{'job s':>10}"
+              f"{'RSS MiB':>10}")
+        rates = {}
+        for variant in variants:
+            spec = pulsar_spec_text(variant, broker.service_url, topic, f"{topic}-{variant.graph}-out", folder,
+                                    bounded=True)
+            measurement = measure(variant, spec)
+            rates[variant] = count / measurement.job_s
+            print(row(variant.label, count, measurement), flush=True)
+        if {JAVA, PYTHON, TIMELINE} <= rates.keys():
+            print(f"timeline / Python floor {rates[TIMELINE] / rates[PYTHON]:.2f}x, "
+                  f"Java floor / timeline {rates[JAVA] / rates[TIMELINE]:.1f}x (events/s)")
 
 
 def send_at_rate(url: str, topic: str, events: Iterator[dict], rate: int, seconds: float) -> set[tuple[str, int]]:
@@ -145,6 +156,7 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=2_000, help="live input rate, events/s")
     parser.add_argument("--seconds", type=float, default=60, help="live: measured seconds")
     parser.add_argument("--warmup", type=float, default=30, help="live: seconds sent before measuring")
+    parser.add_argument("--partitions", type=int, default=4, help="throughput: the partitioned topic's partitions")
     parser.add_argument("--only", default="1,2,3", help="throughput: variants as numbered in bench_job.py")
     parser.add_argument("--live", default="2,3", help="latency: variants as numbered in bench_job.py")
     parser.add_argument("--service-url", help="an existing broker (default: start one)")
@@ -157,10 +169,9 @@ def main() -> None:
         print(f"{count:,} events over {args.keys:,} keys ({CIRR.name}), parallelism 1, one run each", flush=True)
         with (nullcontext(LocalBroker(args.service_url, args.admin_url)) if args.service_url
               else local_broker(folder)) as broker:
-            url = broker.service_url
-            throughput(url, events, count, folder, f"persistent://public/default/bench-{uuid.uuid4().hex[:8]}",
-                       numbered(args.only))
-            latency(url, folder, args.keys / count, args.rate, args.seconds, args.warmup, numbered(args.live))
+            throughput(broker, events, count, folder, args.partitions, numbered(args.only))
+            latency(broker.service_url, folder, args.keys / count, args.rate, args.seconds, args.warmup,
+                    numbered(args.live))
 
 
 def numbered(numbers: str) -> list[Variant]:
