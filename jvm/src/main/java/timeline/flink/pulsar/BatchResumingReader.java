@@ -34,7 +34,6 @@ final class BatchResumingReader<T> implements SourceReader<T, PulsarPartitionSpl
     private final SourceReader<T, PulsarPartitionSplit> connector;
     private final ResumePoints points;
     private final List<String> unannounced = new ArrayList<>();  // splits added, their outputs not created yet
-    private boolean assigned;  // whether any split was ever added
 
     BatchResumingReader(SourceReader<T, PulsarPartitionSplit> connector, ResumePoints points) {
         this.connector = connector;
@@ -48,7 +47,6 @@ final class BatchResumingReader<T> implements SourceReader<T, PulsarPartitionSpl
             resumed.add(fromEntryStart(split));
             unannounced.add(split.splitId());
         }
-        assigned |= !splits.isEmpty();
         connector.addSplits(resumed);
     }
 
@@ -100,9 +98,6 @@ final class BatchResumingReader<T> implements SourceReader<T, PulsarPartitionSpl
      * (until the split is idle for the idle timeout).
      */
     private void announceSplits(ReaderOutput<T> output) {
-        if (!assigned) {
-            output.markIdle();  // a reader without partitions holds nothing back
-        }
         for (String split : unannounced) {
             output.createOutputForSplit(split);
         }
