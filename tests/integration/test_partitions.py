@@ -42,16 +42,15 @@ def dead_letters(out: Path) -> list[dict]:
             for line in Path(path).read_bytes().splitlines()]
 
 
-@pytest.mark.parametrize("parallelism", [2])  # at 1, two events of 8,627 are missed in about a third of the runs
-def test_a_bounded_read_of_a_partitioned_topic_equals_the_batch_evaluation(
-        pulsar_broker, topic, tmp_path, parallelism):
+def test_a_bounded_read_of_a_partitioned_topic_equals_the_batch_evaluation(pulsar_broker, topic, tmp_path):
     """A producer with default settings (batching on, round robin): each partition's events are in time order
-    only within the bound, and the partitions are read at their own pace."""
+    only within the bound, and the partitions are read at their own pace. (At parallelism 1, two events of
+    the 8,627 are missed in about a third of the runs: an open bug, see issue 11.)"""
     events = sessions(400, seed=9)
     create_partitioned_topic(pulsar_broker.admin_url, topic("in"), PARTITIONS)
     publish(pulsar_broker.service_url, topic("in"), (orjson.dumps(event) for event in events))
 
-    timeline_run("--source", f"pulsar:{topic('in')}", "--sink", "file:out", "--parallelism", str(parallelism),
+    timeline_run("--source", f"pulsar:{topic('in')}", "--sink", "file:out", "--parallelism", "2",
                  "--set", "source.pulsar.bounded=true", "--set", f"source.pulsar.service_url={pulsar_broker.service_url}",
                  cwd=tmp_path)
 
