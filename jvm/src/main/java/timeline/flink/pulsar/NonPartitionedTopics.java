@@ -75,7 +75,7 @@ final class NonPartitionedTopics {
         }
     }
 
-    /** The connector's enumerator, told that reader -1 arrived whenever its stand-in does. */
+    /** The connector's enumerator, told that reader -1 arrived whenever its stand-in does, just before it. */
     private static final class Enumerator implements SplitEnumerator<PulsarPartitionSplit, PulsarSourceEnumState> {
         private final SplitEnumerator<PulsarPartitionSplit, PulsarSourceEnumState> enumerator;
         private final int standIn;
@@ -87,10 +87,11 @@ final class NonPartitionedTopics {
 
         @Override
         public void addReader(int subtaskId) {
-            enumerator.addReader(subtaskId);
             if (subtaskId == standIn && standIn != MISSING_OWNER) {
+                // first: the stand-in's own arrival may tell it that no more splits will come
                 enumerator.addReader(MISSING_OWNER);
             }
+            enumerator.addReader(subtaskId);
         }
 
         @Override
