@@ -230,7 +230,7 @@ def from_pulsar(env: StreamExecutionEnvironment, source: PulsarSourceConfig, sch
     else:
         builder.set_topics(list(source.topics))
     if source.bounded:
-        builder.set_bounded_stop_cursor(StopCursor.latest())
+        builder.set_bounded_stop_cursor(StopCursor(jvm().timeline.flink.pulsar.LastEntryStopCursor()))
     pulsar = batch_resuming(builder, schema)
     if source.bounded:
         pulsar = pulsar.skippingEmptyPartitions(java_map(client_properties(source)))
