@@ -42,16 +42,22 @@ def dead_letters(out: Path) -> list[dict]:
             for line in Path(path).read_bytes().splitlines()]
 
 
-def test_a_bounded_read_of_a_partitioned_topic_equals_the_batch_evaluation(pulsar_broker, topic, tmp_path):
+IDLE_ADVANCE = ("--set", "watermark.idle_timeout=10s", "--set", "watermark.advance_when_idle=true")
+
+
+@pytest.mark.parametrize("parallelism", [1, 2])
+@pytest.mark.parametrize("idle_option", [(), IDLE_ADVANCE], ids=["", "advance-when-idle"])
+def test_a_bounded_read_of_a_partitioned_topic_equals_the_batch_evaluation(pulsar_broker, topic, tmp_path,
+                                                                           parallelism, idle_option):
     """A producer with default settings (batching on, round robin): each partition's events are in time order
     only within the bound, and the partitions are read at their own pace."""
     events = sessions(400, seed=9)
     create_partitioned_topic(pulsar_broker.admin_url, topic("in"), PARTITIONS)
     publish(pulsar_broker.service_url, topic("in"), (orjson.dumps(event) for event in events))
 
-    timeline_run("--source", f"pulsar:{topic('in')}", "--sink", "file:out", "--parallelism", "2",
+    timeline_run("--source", f"pulsar:{topic('in')}", "--sink", "file:out", "--parallelism", str(parallelism),
                  "--set", "source.pulsar.bounded=true", "--set", f"source.pulsar.service_url={pulsar_broker.service_url}",
-                 cwd=tmp_path)
+                 *idle_option, cwd=tmp_path)
 
     assert dead_letters(tmp_path / "out") == []
     assert written_changes(tmp_path / "out") == expected_records(events)

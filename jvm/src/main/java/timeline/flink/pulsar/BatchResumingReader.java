@@ -9,6 +9,7 @@ import org.apache.pulsar.client.api.MessageId;
 import org.apache.pulsar.client.impl.MessageIdImpl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import timeline.flink.watermark.ReaderWaitClock;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -26,7 +27,7 @@ import java.util.concurrent.CompletableFuture;
  * position rather than the connector's (which then points into the dropped messages).
  *
  * <p>It also gives each split its own watermark as soon as the split is added (see
- * {@link #announceSplits}).
+ * {@link #announceSplits}), and keeps the {@link ReaderWaitClock} its splits' idleness counts on.
  */
 final class BatchResumingReader<T> implements SourceReader<T, PulsarPartitionSplit> {
     private static final Logger LOG = LoggerFactory.getLogger(BatchResumingReader.class);
@@ -34,10 +35,13 @@ final class BatchResumingReader<T> implements SourceReader<T, PulsarPartitionSpl
     private final SourceReader<T, PulsarPartitionSplit> connector;
     private final ResumePoints points;
     private final List<String> unannounced = new ArrayList<>();  // splits added, their outputs not created yet
+    private final ReaderWaitClock waitClock = new ReaderWaitClock();
 
+    /** Created in the source task's thread, where it registers its wait clock for its splits' watermarks. */
     BatchResumingReader(SourceReader<T, PulsarPartitionSplit> connector, ResumePoints points) {
         this.connector = connector;
         this.points = points;
+        ReaderWaitClock.register(waitClock);
     }
 
     @Override
@@ -86,8 +90,13 @@ final class BatchResumingReader<T> implements SourceReader<T, PulsarPartitionSpl
 
     @Override
     public InputStatus pollNext(ReaderOutput<T> output) throws Exception {
+        waitClock.polled();
         announceSplits(output);
-        return connector.pollNext(output);
+        InputStatus status = connector.pollNext(output);
+        if (status == InputStatus.NOTHING_AVAILABLE) {
+            waitClock.foundNothing();
+        }
+        return status;
     }
 
     /**

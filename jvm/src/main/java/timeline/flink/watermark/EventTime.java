@@ -1,7 +1,9 @@
 package timeline.flink.watermark;
 
 import java.time.Duration;
+import org.apache.flink.api.common.eventtime.BoundedOutOfOrdernessWatermarks;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.eventtime.WatermarksWithIdleness;
 import org.apache.flink.types.Row;
 
 /** The job's watermark strategy, applied by the source to each split (partition or file) on its own. */
@@ -11,11 +13,16 @@ public final class EventTime {
     /**
      * Event time of decoded rows: the largest time seen in a split minus {@code boundMs} (and 1 ms), the
      * least over the splits of a source reader; a split without events for {@code idleTimeoutMs} (0: never)
-     * is idle and holds nothing back.
+     * is idle and holds nothing back. Idleness counts on the reader's {@link ReaderWaitClock} where it has
+     * one (Pulsar), else on the source's input-activity clock (which stands still under backpressure).
      */
     public static WatermarkStrategy<Row> strategy(long boundMs, long idleTimeoutMs) {
-        WatermarkStrategy<Row> strategy = WatermarkStrategy.<Row>forBoundedOutOfOrderness(Duration.ofMillis(boundMs))
-                .withTimestampAssigner(new DecodedTime());
-        return idleTimeoutMs > 0 ? strategy.withIdleness(Duration.ofMillis(idleTimeoutMs)) : strategy;
+        Duration bound = Duration.ofMillis(boundMs);
+        Duration idleTimeout = Duration.ofMillis(idleTimeoutMs);
+        WatermarkStrategy<Row> strategy = idleTimeoutMs <= 0
+                ? WatermarkStrategy.forBoundedOutOfOrderness(bound)
+                : context -> new WatermarksWithIdleness<>(new BoundedOutOfOrdernessWatermarks<>(bound), idleTimeout,
+                        ReaderWaitClock.ofThisThread(context.getInputActivityClock()));
+        return strategy.withTimestampAssigner(new DecodedTime());
     }
 }
