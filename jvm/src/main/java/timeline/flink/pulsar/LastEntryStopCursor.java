@@ -10,6 +10,8 @@ import org.apache.pulsar.client.api.PulsarClientException;
 import org.apache.pulsar.client.api.Schema;
 import org.apache.pulsar.client.api.SubscriptionMode;
 
+import java.util.UUID;
+
 /**
  * A bounded read's end: every message of the entry that was its partition's last when the split opened.
  *
@@ -33,8 +35,8 @@ public final class LastEntryStopCursor implements StopCursor {
         }
         try (Consumer<byte[]> consumer = client.newConsumer(Schema.BYTES)
                 .topic(partition.getFullTopicName())
-                .subscriptionName(LastEntryStopCursor.class.getSimpleName())
-                .subscriptionMode(SubscriptionMode.NonDurable)
+                .subscriptionName(LastEntryStopCursor.class.getSimpleName() + "-" + UUID.randomUUID())
+                .subscriptionMode(SubscriptionMode.NonDurable)  // gone when closed; unique, so jobs reading at once never clash
                 .subscribe()) {
             MessageIdAdv last = (MessageIdAdv) consumer.getLastMessageId();
             ledgerId = last.getLedgerId();
