@@ -51,6 +51,7 @@ class PulsarSinkConfig:
     aggregate_topic: str
     delivery: str  # "at-least-once" or "exactly-once"
     transaction_timeout_ms: int  # exactly-once: a transaction left open by a crash blocks readers this long
+    batching: bool = True  # off: one record per entry, as Key_Shared consumers need
     security: PulsarSecurity = PulsarSecurity()
 
     def topic_of(self, output: str) -> str:
@@ -276,7 +277,7 @@ def _sink(section: _Section, base: Path) -> PulsarSinkConfig | FileSinkConfig:
         values.only("path")
         return FileSinkConfig(values.path_value("path", base))
     values.only("service_url", "topic", "dead_letter_topic", "aggregate_topic", "delivery",
-                "transaction_timeout", "auth", "tls")
+                "transaction_timeout", "batching", "auth", "tls")
     topic = values.string("topic")
     return PulsarSinkConfig(
         service_url=values.service_url(),
@@ -285,6 +286,7 @@ def _sink(section: _Section, base: Path) -> PulsarSinkConfig | FileSinkConfig:
         aggregate_topic=values.string("aggregate_topic", f"{topic}-aggregates"),
         delivery=values.choice("delivery", "at-least-once", "exactly-once"),
         transaction_timeout_ms=values.duration("transaction_timeout", "3h"),
+        batching=values.boolean("batching", True),
         security=_security(values, base),
     )
 

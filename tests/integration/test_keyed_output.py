@@ -1,10 +1,12 @@
-"""Keyed output: message keys, key-hash routing to a partitioned topic, per-key order, and topic compaction."""
+"""Keyed output: message keys, key-hash routing to a partitioned topic, per-key order, topic compaction, Key_Shared."""
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from typing import Callable
 
 import orjson
+import pulsar
 import pytest
 
 from broker.admin import compact, create_partitioned_topic
@@ -99,3 +101,42 @@ def test_keyed_output_to_partitioned_topics_keeps_key_order_and_compacts(pulsar_
     for written_topic, expected in ((changes_topic, changes), (aggregates_topic, aggregates)):
         written = check_keyed_partitions(pulsar_url, written_topic, expected)
         check_compacted(pulsar_url, pulsar_broker.admin_url, written_topic, written)
+
+
+def test_key_shared_consumers_get_each_key_whole_and_in_order_without_batching(pulsar_url, topic, tmp_path):
+    """``sink.pulsar.batching: false``: two Key_Shared consumers, subscribed before the job writes, share the
+    keys; each key's records all reach one of them, in the job's order."""
+    events = arrivals(100, seed=43)
+    publish(pulsar_url, topic("in"), (orjson.dumps(event) for event in events))
+    client = pulsar.Client(pulsar_url, logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Warn))
+    try:
+        consumers = [client.subscribe(topic("out"), "key-shared", consumer_type=pulsar.ConsumerType.KeyShared)
+                     for _ in range(2)]
+        timeline_run("--source", f"pulsar:{topic('in')}", "--sink", f"pulsar:{topic('out')}",
+                     "--set", "source.pulsar.bounded=true", "--set", "sink.pulsar.batching=false",
+                     "--parallelism", "2", *pulsar_settings(pulsar_url), cwd=tmp_path, spec=SPEC_PATH)
+        received = drain(consumers)
+    finally:
+        client.close()
+
+    expected = [record for record in batch.evaluate(Engine(compile_plan(SPEC)), [
+        decode_event(orjson.dumps(event), SPEC.key, SPEC.time) for event in events]) if "metric" not in record]
+    keys = [set(by(records, key_of)) for records in received]
+    assert keys[0] and keys[1] and not keys[0] & keys[1], "each key at exactly one consumer, both used"
+    assert by(received[0] + received[1], series_of) == by(expected, series_of)
+
+
+def drain(consumers: list[pulsar.Consumer], idle_s: float = 3.0) -> list[list[dict]]:
+    """The records each consumer receives, taken in turns, until none comes for ``idle_s``; acknowledged."""
+    received: list[list[dict]] = [[] for _ in consumers]
+    last = time.monotonic()
+    while time.monotonic() - last < idle_s:
+        for consumer, records in zip(consumers, received):
+            try:
+                message = consumer.receive(100)
+            except pulsar.Timeout:
+                continue
+            consumer.acknowledge(message)
+            records.append(orjson.loads(message.data()))
+            last = time.monotonic()
+    return received

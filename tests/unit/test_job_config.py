@@ -1,4 +1,4 @@
-"""The job sections of a spec: the watermark's future bound and the Pulsar connection's security."""
+"""The job sections of a spec: the watermark's future bound, the sink's batching, the Pulsar connection's security."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,6 +29,13 @@ def test_the_watermark_refuses_events_a_day_ahead_of_the_clock_unless_told_other
     assert config().watermark.max_future_ms == 86_400_000
     assert config("watermark.max_future=10m").watermark.max_future_ms == 600_000
     assert config("watermark.max_future=0").watermark.max_future_ms is None
+
+
+def test_the_pulsar_sink_batches_unless_told_not_to():
+    assert config().sink.batching is True
+    assert config("sink.pulsar.batching=false").sink.batching is False
+    with pytest.raises(SpecError, match="'sink.pulsar.batching' must be true or false"):
+        config("sink.pulsar.batching=sometimes")
 
 
 def test_a_token_from_a_file_is_read_by_the_pulsar_client_by_path(tmp_path):
