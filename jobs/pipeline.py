@@ -213,7 +213,8 @@ def text_source_stream(env: StreamExecutionEnvironment, config: JobConfig) -> Da
 def from_files(env: StreamExecutionEnvironment, source: FileSourceConfig, lines: StreamFormat,
                strategy: WatermarkStrategy) -> DataStream:
     files = FileSource.for_record_stream_format(lines, str(source.path)).build()
-    return env.from_source(files, strategy, "file-source").uid("source")
+    every_file_at_once = jvm().timeline.flink.watermark.AllFilesSource(files.get_java_function())
+    return env.from_source(Source(every_file_at_once), strategy, "file-source").uid("source")
 
 
 def from_pulsar(env: StreamExecutionEnvironment, source: PulsarSourceConfig, schema,
@@ -284,6 +285,8 @@ def _pulsar_sink(sink: PulsarSinkConfig, output: str) -> PulsarSink:
                                        else DeliveryGuarantee.AT_LEAST_ONCE))
     if exactly_once:
         builder.set_config("pulsar.sink.transactionTimeoutMillis", sink.transaction_timeout_ms)
+    if not sink.batching:
+        builder.set_config("pulsar.producer.batchingEnabled", False)
     if output in KEYED_OUTPUTS:
         keyed_records = getattr(jvm().timeline.flink.sink.KeyedRecords, output)()
         builder._j_pulsar_sink_builder.setSerializationSchema(keyed_records)

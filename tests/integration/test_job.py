@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import glob
 import random
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -45,11 +46,22 @@ def expected_records(events: list[dict]) -> list[dict]:
     return records
 
 
-def test_file_source_and_sink_match_the_batch_evaluation(tmp_path: Path):
-    events = arrivals(60, seed=11)
-    (tmp_path / "events.jsonl").write_bytes(b"".join(orjson.dumps(event) + b"\n" for event in events))
+IDLE_ADVANCE = ("--set", "watermark.idle_timeout=10s", "--set", "watermark.advance_when_idle=true")
+FILES = 4
 
-    timeline_run("--source", "file:events.jsonl", "--sink", "file:out", "--parallelism", "2", cwd=tmp_path)
+
+@pytest.mark.parametrize("parallelism", [1, 2])
+@pytest.mark.parametrize("idle_option", [(), IDLE_ADVANCE], ids=["", "advance-when-idle"])
+def test_a_folder_of_files_matches_the_batch_evaluation(tmp_path: Path, parallelism: int, idle_option: tuple):
+    """Each file is a split with its own watermark, as a partition is; a key's events are in one file."""
+    events = arrivals(60, seed=11)
+    (tmp_path / "events").mkdir()
+    for index in range(FILES):
+        (tmp_path / "events" / f"{index}.jsonl").write_bytes(b"".join(
+            orjson.dumps(event) + b"\n" for event in events if zlib.crc32(event["sessionId"].encode()) % FILES == index))
+
+    timeline_run("--source", "file:events", "--sink", "file:out", "--parallelism", str(parallelism), *idle_option,
+                 cwd=tmp_path)
 
     written = [orjson.loads(line) for path in glob.glob(str(tmp_path / "out" / "changes" / "*.jsonl"))
                for line in Path(path).read_bytes().splitlines()]

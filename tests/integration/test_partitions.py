@@ -17,7 +17,7 @@ from engine.records import change_order
 
 from .conftest import FLUSH_KEY, flush_event, hold_topic, read_until_complete, start_timeline_run, stop_job, \
     timeline_run
-from .test_job import BOUND_MS, expected_records, pulsar_settings
+from .test_job import BOUND_MS, IDLE_ADVANCE, expected_records, pulsar_settings
 
 pytestmark = [pytest.mark.flink, pytest.mark.pulsar]
 PARTITIONS = 4
@@ -40,9 +40,6 @@ def written_changes(out: Path) -> list[dict]:
 def dead_letters(out: Path) -> list[dict]:
     return [orjson.loads(line) for path in glob.glob(str(out / "dead-letters" / "*.jsonl"))
             for line in Path(path).read_bytes().splitlines()]
-
-
-IDLE_ADVANCE = ("--set", "watermark.idle_timeout=10s", "--set", "watermark.advance_when_idle=true")
 
 
 @pytest.mark.parametrize("parallelism", [1, 2])

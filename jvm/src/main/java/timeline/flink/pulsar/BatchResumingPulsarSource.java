@@ -17,6 +17,7 @@ import org.apache.flink.connector.pulsar.source.enumerator.PulsarSourceEnumState
 import org.apache.flink.connector.pulsar.source.reader.deserializer.PulsarDeserializationSchemaWrapper;
 import org.apache.flink.connector.pulsar.source.split.PulsarPartitionSplit;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
+import timeline.flink.watermark.EventTimeReader;
 
 /**
  * The connector's {@link PulsarSource}, restoring exactly at the checkpointed message also when it lies
@@ -29,7 +30,7 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * connector's own, so a job can switch to it from a checkpoint of the plain source.
  *
  * <p>Three more fixes: each split's watermark exists from the moment the split is assigned, not from
- * its first record ({@link BatchResumingReader}); a bounded read leaves out partitions without
+ * its first record ({@link EventTimeReader}); a bounded read leaves out partitions without
  * messages, whose readers would otherwise never finish ({@link #skippingEmptyPartitions}); a
  * non-partitioned topic is read at any parallelism ({@link NonPartitionedTopics}).
  */
@@ -71,7 +72,7 @@ public final class BatchResumingPulsarSource<T>
 
     @Override
     public SourceReader<T, PulsarPartitionSplit> createReader(SourceReaderContext context) throws Exception {
-        return new BatchResumingReader<>(connector.createReader(context), points);
+        return EventTimeReader.of(new BatchResumingReader<>(connector.createReader(context), points));
     }
 
     @Override

@@ -9,7 +9,6 @@ import org.apache.pulsar.client.api.MessageId;
 import org.apache.pulsar.client.impl.MessageIdImpl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import timeline.flink.watermark.ReaderWaitClock;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -25,23 +24,17 @@ import java.util.concurrent.CompletableFuture;
  * one read, so the whole entry comes again; the schema drops its messages up to the checkpointed one
  * ({@link ResumePoints}). Until the first later message arrives, a checkpoint keeps the restored
  * position rather than the connector's (which then points into the dropped messages).
- *
- * <p>It also gives each split its own watermark as soon as the split is added (see
- * {@link #announceSplits}), and keeps the {@link ReaderWaitClock} its splits' idleness counts on.
+
  */
 final class BatchResumingReader<T> implements SourceReader<T, PulsarPartitionSplit> {
     private static final Logger LOG = LoggerFactory.getLogger(BatchResumingReader.class);
 
     private final SourceReader<T, PulsarPartitionSplit> connector;
     private final ResumePoints points;
-    private final List<String> unannounced = new ArrayList<>();  // splits added, their outputs not created yet
-    private final ReaderWaitClock waitClock = new ReaderWaitClock();
 
-    /** Created in the source task's thread, where it registers its wait clock for its splits' watermarks. */
     BatchResumingReader(SourceReader<T, PulsarPartitionSplit> connector, ResumePoints points) {
         this.connector = connector;
         this.points = points;
-        ReaderWaitClock.register(waitClock);
     }
 
     @Override
@@ -49,7 +42,6 @@ final class BatchResumingReader<T> implements SourceReader<T, PulsarPartitionSpl
         List<PulsarPartitionSplit> resumed = new ArrayList<>(splits.size());
         for (PulsarPartitionSplit split : splits) {
             resumed.add(fromEntryStart(split));
-            unannounced.add(split.splitId());
         }
         connector.addSplits(resumed);
     }
@@ -90,27 +82,7 @@ final class BatchResumingReader<T> implements SourceReader<T, PulsarPartitionSpl
 
     @Override
     public InputStatus pollNext(ReaderOutput<T> output) throws Exception {
-        waitClock.polled();
-        announceSplits(output);
-        InputStatus status = connector.pollNext(output);
-        if (status == InputStatus.NOTHING_AVAILABLE) {
-            waitClock.foundNothing();
-        }
-        return status;
-    }
-
-    /**
-     * Creates the output, and with it the watermark, of each split added since the last poll. The
-     * connector creates a split's output with its first record, so a partition read later than the
-     * others would take part in event time only from then on, and its events before the others'
-     * watermark would be late; created at once, its watermark holds event time back from the start
-     * (until the split is idle for the idle timeout).
-     */
-    private void announceSplits(ReaderOutput<T> output) {
-        for (String split : unannounced) {
-            output.createOutputForSplit(split);
-        }
-        unannounced.clear();
+        return connector.pollNext(output);
     }
 
     @Override

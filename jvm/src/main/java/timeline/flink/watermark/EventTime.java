@@ -13,8 +13,8 @@ public final class EventTime {
     /**
      * Event time of decoded rows: the largest time seen in a split minus {@code boundMs} (and 1 ms), the
      * least over the splits of a source reader; a split without events for {@code idleTimeoutMs} (0: never)
-     * is idle and holds nothing back. Idleness counts on the reader's {@link ReaderWaitClock} where it has
-     * one (Pulsar), else on the source's input-activity clock (which stands still under backpressure).
+     * is idle and holds nothing back. Idleness counts on the reader's {@link ReaderWaitClock}: the source's
+     * reader must be an {@link EventTimeReader}.
      */
     public static WatermarkStrategy<Row> strategy(long boundMs, long idleTimeoutMs) {
         Duration bound = Duration.ofMillis(boundMs);
@@ -22,7 +22,7 @@ public final class EventTime {
         WatermarkStrategy<Row> strategy = idleTimeoutMs <= 0
                 ? WatermarkStrategy.forBoundedOutOfOrderness(bound)
                 : context -> new WatermarksWithIdleness<>(new BoundedOutOfOrdernessWatermarks<>(bound), idleTimeout,
-                        ReaderWaitClock.ofThisThread(context.getInputActivityClock()));
+                        ReaderWaitClock.ofThisThread());
         return strategy.withTimestampAssigner(new DecodedTime());
     }
 }

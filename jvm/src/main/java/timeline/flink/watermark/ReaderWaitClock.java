@@ -13,7 +13,7 @@ import org.apache.flink.util.clock.SystemClock;
  * that starts after the others) holds event time back instead of turning idle and making its own events
  * late. A partition without messages in a live stream still turns idle, since the reader then waits.
  *
- * <p>A source reader registers its clock with its task thread ({@link #register}); the watermark
+ * <p>An {@link EventTimeReader} registers its clock with its task thread ({@link #register}); the watermark
  * generators of its splits, created in the same thread, take it from there ({@link #ofThisThread}).
  */
 public final class ReaderWaitClock implements RelativeClock {
@@ -27,10 +27,13 @@ public final class ReaderWaitClock implements RelativeClock {
         OF_THREAD.set(clock);
     }
 
-    /** The clock a reader registered with this thread, or {@code fallback} when none did (a file source). */
-    static RelativeClock ofThisThread(RelativeClock fallback) {
+    /** The clock the calling task thread's source reader registered. */
+    static RelativeClock ofThisThread() {
         ReaderWaitClock clock = OF_THREAD.get();
-        return clock == null ? fallback : clock;
+        if (clock == null) {
+            throw new IllegalStateException("the source's reader is not an EventTimeReader: no wait clock to count idleness on");
+        }
+        return clock;
     }
 
     /** The reader found nothing to emit: the clock runs until the next {@link #polled}. */
