@@ -24,7 +24,6 @@ import java.util.concurrent.CompletableFuture;
  * one read, so the whole entry comes again; the schema drops its messages up to the checkpointed one
  * ({@link ResumePoints}). Until the first later message arrives, a checkpoint keeps the restored
  * position rather than the connector's (which then points into the dropped messages).
-
  */
 final class BatchResumingReader<T> implements SourceReader<T, PulsarPartitionSplit> {
     private static final Logger LOG = LoggerFactory.getLogger(BatchResumingReader.class);

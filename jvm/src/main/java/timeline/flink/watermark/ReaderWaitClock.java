@@ -16,14 +16,14 @@ import org.apache.flink.util.clock.SystemClock;
  * <p>An {@link EventTimeReader} registers its clock with its task thread ({@link #register}); the watermark
  * generators of its splits, created in the same thread, take it from there ({@link #ofThisThread}).
  */
-public final class ReaderWaitClock implements RelativeClock {
+final class ReaderWaitClock implements RelativeClock {
     private static final ThreadLocal<ReaderWaitClock> OF_THREAD = new ThreadLocal<>();
 
     private long waitedNanos;
     private long waitingSince = -1;  // nanos, -1 while the reader is not waiting
 
     /** Makes {@code clock} the one of the calling task thread's source reader. */
-    public static void register(ReaderWaitClock clock) {
+    static void register(ReaderWaitClock clock) {
         OF_THREAD.set(clock);
     }
 
@@ -37,14 +37,14 @@ public final class ReaderWaitClock implements RelativeClock {
     }
 
     /** The reader found nothing to emit: the clock runs until the next {@link #polled}. */
-    public void foundNothing() {
+    void foundNothing() {
         if (waitingSince < 0) {
             waitingSince = now();
         }
     }
 
     /** The reader is being polled again: the clock stops. */
-    public void polled() {
+    void polled() {
         if (waitingSince >= 0) {
             waitedNanos += now() - waitingSince;
             waitingSince = -1;
