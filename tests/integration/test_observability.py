@@ -127,8 +127,9 @@ def test_metrics_and_progress_line_count_what_the_input_implies(running_job):
     wait_for(lambda: progress in job.log.read_text(), f"the progress line '{progress}'")
     late = BAD[4]  # an event of 2026-01-01 00:00: late, the watermark is past it
     publish(job.pulsar_url, job.source, iter([late]))
-    metrics = wait_for(lambda: (lambda m: m if m["lateEvents", None] == 1 else None)(scrape(job.prometheus)),
-                       "the late event in the metrics")
+    # counted twice: by the instants (lateEvents) and, after an exchange, by the dead-letter operator
+    metrics = wait_for(lambda: (lambda m: m if m["lateEvents", None] == m["deadLetters", "late"] == 1 else None)(
+        scrape(job.prometheus)), "the late event in the metrics")
 
     reasons = Counter(reason_class(reason) for reason in
                       ("malformed JSON", "not a JSON object: an array", 'missing key field "sessionId"',
