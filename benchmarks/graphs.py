@@ -13,11 +13,11 @@ from pyflink.datastream import KeyedProcessFunction, KeyedStream, RuntimeContext
 from pyflink.datastream.state import ValueStateDescriptor
 
 from dsl.plan import compile_plan
+from benchmarks.naive import build_naive_graph
 from dsl.spec import load_spec
-from engine.keyed import EVENT_SEPARATOR
 from jobs.config import JobConfig
 from jobs.pipeline import build_graph, instants_of, sink_output, text_source_stream
-from benchmarks.naive import build_naive_graph
+from operators.decode import EVENT_SEPARATOR
 
 
 class IdentityFunction(KeyedProcessFunction):

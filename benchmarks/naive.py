@@ -32,8 +32,8 @@ from dsl import nodes
 from dsl.plan import Plan, PlanNode
 from engine.codegen import predicate_source
 from engine.incremental import to_record
-from engine.keyed import EVENT_SEPARATOR
 from engine.values import compare, same_value
+from operators.decode import EVENT_SEPARATOR
 
 MESSAGE = Types.TUPLE([Types.STRING(), Types.LONG(), Types.INT(), Types.STRING()])
 RECORDS = OutputTag("records", Types.STRING())

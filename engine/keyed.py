@@ -1,7 +1,7 @@
 """The per-key logic of the Flink operator, free of Flink.
 
 The operator receives each key's events already grouped into instants and in
-time order (the instants stage, ``timeline.flink.instants.Instants`` in ``jvm/``), so a key's state is the engine state
+time order (the instants stage, ``timeline.flink.instants`` in ``jvm/``), so a key's state is the engine state
 and its one pending timer, kept together as one JSON string (one keyed-state
 entry in Flink) with the layout of the plan that wrote it: a state written
 under another plan is carried over to this one when it is read
@@ -14,8 +14,6 @@ import orjson
 
 from engine.codegen import NEVER
 from engine.incremental import Change, Engine
-
-EVENT_SEPARATOR = "\x1e"  # joins the payloads of one instant; raw control characters cannot occur in JSON text
 
 
 class KeyState:
@@ -51,9 +49,8 @@ class KeyedTimelines:
             engine_state = self.engine.carried_over(engine_state, written_by[0])
         return KeyState(engine_state, timer)
 
-    def on_instant(self, key_state: KeyState, time: int, payloads: str) -> list[Change]:
-        """Apply the events of one instant (payloads joined by :data:`EVENT_SEPARATOR`); its changes."""
-        events = [orjson.loads(payload) for payload in payloads.split(EVENT_SEPARATOR)]
+    def on_instant(self, key_state: KeyState, time: int, events: list[dict]) -> list[Change]:
+        """Apply the events of one instant, in their order; its changes."""
         changes: list = []
         self.engine.process(key_state.engine_state, time, events, changes)
         return changes

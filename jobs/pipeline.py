@@ -1,16 +1,19 @@
 """The Flink job: its environment and its DataStream graph.
 
-    source (decode, per-split watermarks) -> decode -> key_by(key) [-> idle-advance] -> instants -> timelines -> sink
-                                               \\ bad events                                  \\ late events
-                                                +-------------------- union -----------------+-> dead-letter sink
+    source (decode, per-split watermarks) -> decode -> key_by(key) [-> idle-advance] -> instants
+                                               \\ bad events                                  |  \\ late events
+                                                +-------------------- union -----------------|--+-> dead-letter sink
+    instant-batches -> timelines -> lines -> sink
+                           \\ contributions -> key_by(aggregate, group) -> aggregates -> aggregate sink
 
-    timelines -> contributions -> key_by(aggregate, group) -> aggregates -> aggregate sink
-
-Everything before ``timelines`` runs in the JVM (``jvm/``): the source decodes each payload as it reads
-it, and assigns event time per split; ``decode`` sends the dead letters aside; ``instants`` groups each
-key's events by time and releases them in time order as the watermark passes. ``timelines`` and
-``aggregates`` are the Python steps. Each sink follows its keyed operator directly (forward, same
-parallelism), so every key's records leave through the one sink subtask that computed them, in order.
+Everything but ``timelines`` and ``aggregates`` runs in the JVM (``jvm/``): the source decodes each
+payload as it reads it, and assigns event time per split; ``decode`` sends the dead letters aside;
+``instants`` groups each key's events by time and releases them in time order as the watermark passes;
+``instant-batches`` gathers the instants of one watermark step into one batch per bucket of keys (the
+key's key group), so that ``timelines``, keyed by bucket, takes many keys' instants in one Python call;
+``lines`` splits the records that one call wrote together. Each sink follows its keyed operator directly
+(forward, same parallelism), so every key's records leave through the one sink subtask that computed
+them, in order.
 On Pulsar, change records carry their key as the message key and aggregate records their (metric,
 group) (``timeline.flink.sink.KeyedRecords``), routed by its hash: a partitioned topic keeps each key in
 one partition, in that order. Dead letters have no key.
@@ -38,7 +41,7 @@ from pyflink.datastream.connectors.pulsar import (
 from pyflink.java_gateway import get_gateway
 
 from dsl.spec import load_spec
-from engine.keyed import EVENT_SEPARATOR
+from operators.decode import EVENT_SEPARATOR
 from jobs.artifacts import export_artifacts
 from jobs.config import FileSourceConfig, JobConfig, PulsarSinkConfig, PulsarSourceConfig, RestartConfig
 from jobs.preflight import check_pulsar_endpoints
@@ -51,6 +54,7 @@ from operators.timelines import TimelineFunction
 FETCH_ONE_MESSAGE_TIME, FETCH_WAIT_MS = "pulsar.source.fetchOneMessageTime", 20
 IDLE_CHECK_MS = 200  # how often idle-advance moves event time on, as often as sources emit watermarks
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+BUCKETS = 128  # key groups, so buckets of entity keys (InstantBatches); Flink's default below parallelism 86
 KEYED_OUTPUTS = ("changes", "aggregates")  # with message keys: KeyedRecords.changes(), KeyedRecords.aggregates()
 
 
@@ -72,6 +76,8 @@ def flink_configuration(config: JobConfig, options: RunOptions) -> Configuration
         "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
         "state.backend.type": config.checkpoint.backend,
         "state.checkpoints.dir": config.checkpoint.dir,
+        # the timelines' buckets are the key groups; fixed so that a restore at any parallelism keeps them
+        "pipeline.max-parallelism": str(BUCKETS),
         **restart_settings(config.checkpoint.restart),
         # the Pulsar client's I/O threads still log after a finished job's class loader closes
         "classloader.check-leaked-classloader": "false",
@@ -142,12 +148,12 @@ def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConf
     """Add the job of the spec written as ``spec_text`` to ``env``."""
     spec = load_spec(spec_text)
     front = instants_of(env, spec.key, spec.time, config)
-    changes = front.instants.process(TimelineFunction(spec_text), output_type=Types.STRING()) \
+    timelines = batches_of(front.instants).process(TimelineFunction(spec_text), output_type=Types.STRING()) \
         .uid("timelines").name("timelines")
     # chained to the keyed operator at its parallelism: keeps each key's records in order
-    sink_output(changes, config, "changes", "sink")
+    sink_output(lines(timelines), config, "changes", "sink")
     if spec.aggregates:
-        aggregates = (changes.get_side_output(CONTRIBUTIONS)
+        aggregates = (timelines.get_side_output(CONTRIBUTIONS)
                       .key_by(aggregate_key, key_type=AGGREGATE_KEY)
                       .process(CombineFunction(spec_text), output_type=Types.STRING())
                       .uid("aggregates").name("aggregates"))
@@ -181,6 +187,19 @@ def instants_of(env: StreamExecutionEnvironment, key_field: str, time_field: str
     dead_letters = DataStream(split.getSideOutput(decode.SplitDeadLetters.deadLetters()))
     return Front(KeyedStream(reinterpret(grouped), INSTANT, DataStream(grouped)),
                  dead_letters.union(DataStream(grouped.getSideOutput(instants.Instants.late()))))
+
+
+def batches_of(instants: KeyedStream) -> KeyedStream:
+    """The instants of each watermark step, one batch (JSON text) per bucket of keys, keyed by bucket."""
+    batches = jvm().timeline.flink.instants.InstantBatches
+    batched = instants._j_data_stream.transform("instant-batches", batches.outputType(), batches(EVENT_SEPARATOR))
+    return KeyedStream(reinterpret(batched.uid("instant-batches")), Types.STRING(), DataStream(batched))
+
+
+def lines(records: DataStream) -> DataStream:
+    """Each line of ``records``' strings as a record of its own, in the JVM."""
+    split = records._j_data_stream.flatMap(jvm().timeline.flink.sink.Lines(), Types.STRING().get_java_type_info())
+    return DataStream(split.uid("lines").name("lines"))
 
 
 def reinterpret(stream):

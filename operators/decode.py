@@ -1,7 +1,7 @@
 """The job's Python side of decoding: the types the Java decode steps hand over, and the dead-letter count.
 
 Decoding itself runs in the JVM (``jvm/``, package ``timeline.flink.decode``) with the rules of
-``engine/decode.py``; the timeline operator receives complete instants, ``(key, time, payloads)``.
+``engine/decode.py``; the timeline operator receives batches of complete instants (``operators/timelines.py``).
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pyflink.datastream import MapFunction, RuntimeContext
 from engine.decode import reason_class
 
 KEY_TYPE = Types.ROW([Types.STRING()])  # the key of PyFlink's keyed streams: Row(key)
+EVENT_SEPARATOR = "\x1e"  # joins the payloads of one instant; raw control characters cannot occur in JSON text
 INSTANT = Types.TUPLE([Types.STRING(), Types.LONG(), Types.STRING()])  # (key, time, payloads)
 
 

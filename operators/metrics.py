@@ -20,30 +20,30 @@ class TimelineMetrics:
     instant or timer)."""
 
     def __init__(self, group: MetricGroup, outputs: tuple[str, ...]):
-        self.instants = group.counter("instantsApplied")
+        self.instants_applied = group.counter("instantsApplied")
         self.timers = group.counter("timersFired")
         self.changes = {name: group.add_group("timeline", name).counter("changeRecords") for name in outputs}
         self.active_keys = group.counter("activeKeys")
         self.lag = group.counter("eventTimeLag")
         self.lag_ms = 0
 
-    def instant(self, watermark: int, new_key: bool) -> None:
-        self.instants.inc()
-        if new_key:
-            self.active_keys.inc()
+    def instants(self, count: int, watermark: int) -> None:
+        self.instants_applied.inc(count)
         self._lag(watermark)
 
-    def timer(self, watermark: int, key_ended: bool) -> None:
+    def timer(self, watermark: int) -> None:
         self.timers.inc()
-        if key_ended:
-            self.active_keys.dec()
         self._lag(watermark)
+
+    def keys(self, started: int, ended: int, change_records: dict[str, int]) -> None:
+        """Keys that started and ended, and the change records written per timeline, in one call."""
+        if started != ended:
+            self.active_keys.inc(started - ended)
+        for timeline, count in change_records.items():
+            self.changes[timeline].inc(count)
 
     def _lag(self, watermark: int) -> None:
         if watermark != NO_WATERMARK:
             lag_ms = int(time.time() * 1000) - watermark
             self.lag.inc(lag_ms - self.lag_ms)
             self.lag_ms = lag_ms
-
-    def change(self, timeline: str) -> None:
-        self.changes[timeline].inc()

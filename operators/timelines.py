@@ -1,88 +1,140 @@
-"""The keyed Flink operator: a thin adapter around :class:`KeyedTimelines`.
+"""The keyed Flink operator of the timelines: one Python call per batch of instants of many keys.
 
-Input elements are ``(key, time, payloads)`` instants, each key's in time order
-(``timeline.flink.instants.Instants`` in ``jvm/``). Each key has one state value, ``KeyedTimelines.to_json``, and
-at most one pending event-time timer. An instant's changes are emitted as soon
-as it arrives, as JSON strings: the instant is complete and every earlier one
-has been applied, so they are final. When the timer fires, every change up to
-the watermark is emitted, and every aggregate contribution up to it goes to
-the :data:`CONTRIBUTIONS` side output.
+Input elements are batches: JSON text ``[[key, time, [event, ...]], ...]``, the complete instants of the
+entity keys of one bucket that one watermark step released, each key's in time order
+(``timeline.flink.instants.InstantBatches`` in ``jvm/``). The operator is keyed by bucket. Each entity
+key's state (:meth:`KeyedTimelines.to_json`) is one entry of the bucket's map state ``timelines``; its
+pending timer is in the bucket's map state ``due`` (time -> the keys due then, as a JSON list), and
+each due time of the bucket has one Flink event-time timer, which Flink keeps in time order. A call
+reads each key it touches once and writes it once.
+
+An instant's changes are final when it arrives: it is complete and every earlier one has been applied.
+When a bucket's timer fires, every change of its keys due then, up to the watermark, is emitted; every
+aggregate contribution goes to the :data:`CONTRIBUTIONS` side output. The change records of one call
+leave as one string, one JSON record per line, which ``timeline.flink.sink.Lines`` splits again.
 """
 from __future__ import annotations
+
+from collections import defaultdict
 
 import orjson
 from pyflink.common import Types
 from pyflink.datastream import KeyedProcessFunction, RuntimeContext
-from pyflink.datastream.state import ValueStateDescriptor
+from pyflink.datastream.state import MapStateDescriptor
 
 from dsl.plan import compile_plan
 from dsl.spec import load_spec
 from engine.incremental import Engine, to_record
-from operators.aggregates import CONTRIBUTIONS, contribution_element
 from engine.keyed import KeyedTimelines, KeyState
 from engine.ticks import Contribution
+from operators.aggregates import CONTRIBUTIONS, contribution_element
 from operators.metrics import TimelineMetrics
 
 
 class TimelineFunction(KeyedProcessFunction):
-    """Evaluates a spec's timelines per key on Flink keyed state and event-time timers."""
+    """Evaluates a spec's timelines for the entity keys of a bucket on Flink keyed state and timers."""
 
     def __init__(self, spec_text: str):
         self.spec_text = spec_text  # the YAML travels to the workers, not the parsed spec
         self.keyed: KeyedTimelines | None = None
-        self.state = None
+        self.states = None
+        self.due = None
         self.metrics: TimelineMetrics | None = None
 
     def open(self, runtime_context: RuntimeContext) -> None:
         spec = load_spec(self.spec_text)
         self.keyed = KeyedTimelines(Engine(compile_plan(spec)))
-        self.state = runtime_context.get_state(ValueStateDescriptor("timelines", Types.STRING()))
+        self.states = runtime_context.get_map_state(MapStateDescriptor("timelines", Types.STRING(), Types.STRING()))
+        self.due = runtime_context.get_map_state(MapStateDescriptor("due", Types.LONG(), Types.STRING()))
         self.metrics = TimelineMetrics(runtime_context.get_metrics_group(), spec.outputs)
 
-    def process_element(self, value, ctx: KeyedProcessFunction.Context):
-        key, time, payloads = value
-        key_state, new_key = self._load()
-        changes = self.keyed.on_instant(key_state, time, payloads)
-        self._store(ctx.timer_service(), key_state)
-        self.metrics.instant(ctx.timer_service().current_watermark(), new_key)
-        if changes:
-            yield from self._emit(key, changes)
+    def process_element(self, batch: str, ctx: KeyedProcessFunction.Context):
+        step = _Step(self, ctx.timer_service())
+        instants = orjson.loads(batch)
+        for key, time, events in instants:
+            step.emit(key, self.keyed.on_instant(step.load(key), time, events))
+        self.metrics.instants(len(instants), step.watermark)
+        yield from step.finish()
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext):
-        timers = ctx.timer_service()
-        key_state, _ = self._load()
-        if key_state.timer == timestamp:
+        step = _Step(self, ctx.timer_service())
+        keys = orjson.loads(self.due.get(timestamp))
+        self.due.remove(timestamp)
+        for key in dict.fromkeys(keys):
+            key_state = step.load(key, existing=True)
+            if key_state is None or key_state.timer != timestamp:
+                continue  # the key ended, or its timer moved
             key_state.timer = None  # it just fired
-        yield from self._emit(ctx.get_current_key(), self.keyed.on_watermark(key_state, timers.current_watermark()))
-        ended = self.keyed.is_empty(key_state)
-        if ended:
-            if key_state.timer is not None:
-                timers.delete_event_time_timer(key_state.timer)
-            self.state.clear()
-        else:
-            self._store(timers, key_state)
-        self.metrics.timer(timers.current_watermark(), ended)
+            step.emit(key, self.keyed.on_watermark(key_state, step.watermark))
+            if self.keyed.is_empty(key_state):
+                step.end(key)
+        self.metrics.timer(step.watermark)
+        yield from step.finish()
 
-    def _emit(self, key: str, outputs: list):
+
+class _Step:
+    """One call's work on a bucket: the keys it loaded, their outputs, and their state and timers at the end."""
+
+    def __init__(self, function: TimelineFunction, timers):
+        self.function, self.timers = function, timers
+        self.watermark = timers.current_watermark()
+        self.loaded: dict[str, KeyState] = {}
+        self.ended: list[str] = []
+        self.new_keys = 0
+        self.records: list[bytes] = []
+        self.contributions: list[tuple] = []
+        self.counts: dict[str, int] = defaultdict(int)
+
+    def load(self, key: str, existing: bool = False) -> KeyState | None:
+        """The key's state (new if it has none, or None when ``existing``), read once per call."""
+        key_state = self.loaded.get(key)
+        if key_state is None:
+            stored = self.function.states.get(key)
+            if stored is not None:
+                key_state = self.function.keyed.from_json(stored)
+            elif existing:
+                return None
+            else:
+                key_state = self.function.keyed.new_key()
+                self.new_keys += 1
+            self.loaded[key] = key_state
+        return key_state
+
+    def emit(self, key: str, outputs: list) -> None:
         for output in outputs:
             if type(output) is Contribution:
-                yield CONTRIBUTIONS, contribution_element(output)
+                self.contributions.append(contribution_element(output))
             else:
-                self.metrics.change(output[0])
-                yield orjson.dumps(to_record(key, output)).decode()
+                self.counts[output[0]] += 1
+                self.records.append(orjson.dumps(to_record(key, output)))
 
-    def _load(self) -> tuple[KeyState, bool]:
-        """The key's state, and whether it is new."""
-        stored = self.state.value()
-        return (self.keyed.new_key(), True) if stored is None else (self.keyed.from_json(stored), False)
+    def end(self, key: str) -> None:
+        """The key has no active run: its state goes."""
+        del self.loaded[key]
+        self.ended.append(key)
 
-    def _store(self, timers, key_state: KeyState) -> None:
-        """Save the key's state, its one timer where :meth:`KeyedTimelines.timer_for` puts it."""
-        timer = self.keyed.timer_for(key_state)
-        if timer != key_state.timer:
-            if key_state.timer is not None:
-                timers.delete_event_time_timer(key_state.timer)
-            if timer is not None:
-                timers.register_event_time_timer(timer)
-            key_state.timer = timer
-        self.state.update(self.keyed.to_json(key_state))
+    def finish(self):
+        """Write back every key's state and timer; yield the call's outputs."""
+        function = self.function
+        due: dict[int, list[str]] = defaultdict(list)
+        for key, key_state in self.loaded.items():
+            timer = function.keyed.timer_for(key_state)
+            if timer != key_state.timer:
+                key_state.timer = timer
+                if timer is not None:
+                    due[timer].append(key)
+            function.states.put(key, function.keyed.to_json(key_state))
+        for key in self.ended:
+            function.states.remove(key)
+        for time, keys in due.items():
+            already = function.due.get(time)
+            if already is None:
+                self.timers.register_event_time_timer(time)
+            else:
+                keys = orjson.loads(already) + keys
+            function.due.put(time, orjson.dumps(keys).decode())
+        function.metrics.keys(self.new_keys, len(self.ended), self.counts)
+        for contribution in self.contributions:
+            yield CONTRIBUTIONS, contribution
+        if self.records:
+            yield b"\n".join(self.records).decode()

@@ -36,6 +36,11 @@ class _Backend:
     def __init__(self, state: dict[tuple, bytes]):
         self.state = dict(state)
         self.current_key: Any = None
+        self.writes: list[tuple] = []  # every slot written, in order
+
+    def write(self, slot: tuple, value: Any) -> None:
+        self.state[slot] = pickle.dumps(value)
+        self.writes.append(slot)
 
 
 class _ValueState:
@@ -47,7 +52,7 @@ class _ValueState:
         return None if stored is None else pickle.loads(stored)
 
     def update(self, value: Any) -> None:
-        self.backend.state[(self.name, self.backend.current_key)] = pickle.dumps(value)
+        self.backend.write((self.name, self.backend.current_key), value)
 
     def clear(self) -> None:
         self.backend.state.pop((self.name, self.backend.current_key), None)
@@ -65,7 +70,7 @@ class _MapState:
         return None if stored is None else pickle.loads(stored)
 
     def put(self, map_key: Any, value: Any) -> None:
-        self.backend.state[self._slot(map_key)] = pickle.dumps(value)
+        self.backend.write(self._slot(map_key), value)
 
     def remove(self, map_key: Any) -> None:
         self.backend.state.pop(self._slot(map_key), None)
@@ -174,6 +179,11 @@ class KeyedHarness:
             self.backend.current_key = key
             outputs += _outputs(self.function.on_timer(time, self.context))
         return outputs
+
+    @property
+    def writes(self) -> list[tuple]:
+        """Every state slot written so far, ``(state name, key[, map key])``, in order."""
+        return self.backend.writes
 
     def snapshot(self) -> Snapshot:
         return Snapshot(dict(self.backend.state), frozenset(self.timers))

@@ -2,10 +2,11 @@
 
 The events go through what the job does around the operators: watermarks from
 Flink's bounded out-of-orderness generator (largest time seen minus the bound
-minus one) and, as in the instants stage (``timeline.flink.instants.Instants`` in ``jvm/``), late events
+minus one) and, as in the instants stages (``timeline.flink.instants`` in ``jvm/``), late events
 split off (at or below the watermark) and the others held until the watermark
 passes their time, then released as instants, each key's in time order, equal
-times in arrival order. The instants drive the real
+times in arrival order, in one batch per bucket of keys (:data:`BUCKETS` buckets,
+so that a batch holds many keys). The batches drive the real
 :class:`~operators.timelines.TimelineFunction`, whose contributions drive the
 real :class:`~operators.aggregates.CombineFunction`, both built from the spec's
 YAML and run by :class:`~tests.flink_fakes.KeyedHarness`. The combine operator
@@ -21,6 +22,7 @@ after a Flink restore.
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
@@ -32,11 +34,21 @@ from dsl.render import render
 from dsl.spec import Spec, load_spec
 from engine.codegen import NEVER
 from engine.decode import Event
-from engine.keyed import EVENT_SEPARATOR
 from engine.records import aggregate_order, change_order
 from operators.aggregates import CONTRIBUTIONS, CombineFunction, aggregate_key
 from operators.timelines import TimelineFunction
 from tests.flink_fakes import NO_WATERMARK, KeyedHarness, Output, Snapshot
+
+BUCKETS = 3
+
+
+def bucket_of(key: str) -> int:
+    return zlib.crc32(key.encode()) % BUCKETS
+
+
+def batch_bucket(batch: str) -> int:
+    """The bucket of a batch: its first key's, as every key of it has the same."""
+    return bucket_of(orjson.loads(batch)[0][0])
 
 
 def spec_yaml(spec: Spec) -> str:
@@ -68,7 +80,7 @@ class _Pipeline:
     """Watermarks, the instants stage, and the two keyed operators; collects what reaches the sinks."""
 
     def __init__(self, spec_text: str, restored: _Checkpoint | None = None):
-        self.timelines = KeyedHarness(TimelineFunction(spec_text), key_of=lambda instant: instant[0],
+        self.timelines = KeyedHarness(TimelineFunction(spec_text), key_of=batch_bucket,
                                       restored=restored and restored.timelines)
         self.combine = KeyedHarness(CombineFunction(spec_text), key_of=aggregate_key,
                                     restored=restored and restored.combine)
@@ -93,17 +105,19 @@ class _Pipeline:
         passed = sorted((event for event in self.pending if event.time <= watermark),
                         key=lambda event: (event.time, event.key))  # stable: arrival order within an instant
         self.pending = [event for event in self.pending if event.time > watermark]
+        batches: dict[int, list] = {}
         for (time, key), instant in groupby(passed, key=lambda event: (event.time, event.key)):
-            payloads = EVENT_SEPARATOR.join(orjson.dumps(event.fields).decode() for event in instant)
-            self.route(self.timelines.process_element((key, time, payloads)))
+            batches.setdefault(bucket_of(key), []).append([key, time, [event.fields for event in instant]])
+        for batch in batches.values():
+            self.route(self.timelines.process_element(orjson.dumps(batch).decode()))
         self.route(self.timelines.advance_watermark(watermark))
         self.aggregates += [orjson.loads(record) for _, record in self.combine.advance_watermark(watermark)]
 
     def route(self, outputs: list[Output]) -> None:
-        """Change records to the sink, contributions to the combine operator."""
+        """Change records (one per line of an output) to the sink, contributions to the combine operator."""
         for tag, value in outputs:
             if tag is None:
-                self.changes.append(orjson.loads(value))
+                self.changes += [orjson.loads(line) for line in value.split("\n")]
             else:
                 assert tag == CONTRIBUTIONS.tag_id
                 assert self.combine.process_element(value) == []

@@ -20,23 +20,60 @@ session_timeout: 60s
 
 
 def records(outputs: list) -> list[dict]:
-    return [orjson.loads(value) for tag, value in outputs if tag is None]
+    """The change records of the main output: one per line of each string."""
+    return [orjson.loads(line) for tag, value in outputs if tag is None for line in value.split("\n")]
+
+
+def batch(*instants: tuple[str, int, list[dict]]) -> str:
+    """A bucket's batch of instants as ``InstantBatches`` writes it."""
+    return orjson.dumps([list(instant) for instant in instants]).decode()
+
+
+def timeline_operator() -> KeyedHarness:
+    """The timeline function on one bucket, ``"b"``."""
+    return KeyedHarness(TimelineFunction(SPEC), key_of=lambda _: "b")
 
 
 def test_a_key_has_one_timer_and_its_state_goes_when_its_session_ends():
-    operator = KeyedHarness(TimelineFunction(SPEC), key_of=lambda instant: instant[0])
-    outputs = operator.process_element(("a", 1000, '{"action": "seek", "cdn": "x"}'))
+    operator = timeline_operator()
+    outputs = operator.process_element(batch(("a", 1000, [{"action": "seek", "cdn": "x"}])))
     assert records(outputs) == [{"key": "a", "timeline": "recent_seek", "time": 1000, "value": True}]
-    assert operator.timers == {(6000, "a")}  # the window ends before the session timeout and the tick
+    assert operator.timers == {(6000, "b")}  # the window ends before the session timeout and the tick
     assert records(operator.advance_watermark(6000)) == [
         {"key": "a", "timeline": "recent_seek", "time": 6000, "value": False}]
-    assert operator.timers == {(10_000, "a")}  # the tick
+    assert operator.timers == {(10_000, "b")}  # the tick
     ticked = operator.advance_watermark(10_000)
     assert ticked == [(CONTRIBUTIONS.tag_id, ("seeks", '["x"]', 10_000, 5000))]
-    assert operator.timers == {(20_000, "a")}
+    assert operator.timers == {(20_000, "b")}
     ended = operator.advance_watermark(NEVER)
     assert records(ended)[-1] == {"key": "a", "timeline": "recent_seek", "time": 61_000, "value": None}
     assert operator.timers == set() and operator.keys_with_state() == set()
+
+
+def test_the_keys_of_a_batch_share_the_bucket_timers_and_each_key_is_written_once():
+    operator = timeline_operator()
+    outputs = operator.process_element(batch(("a", 1000, [{"action": "seek"}]), ("c", 1000, [{"action": "play"}]),
+                                             ("a", 2000, [{"action": "seek"}, {"action": "play"}])))
+    assert [(r["key"], r["time"], r["value"]) for r in records(outputs)] == [("a", 1000, True), ("c", 1000, False)]
+    assert operator.timers == {(7000, "b"), (10_000, "b")}  # a's window end, c's tick
+    written = operator.writes
+    assert sorted(slot[2] for slot in written if slot[0] == "timelines") == ["a", "c"]
+    assert records(operator.advance_watermark(7000)) == [
+        {"key": "a", "timeline": "recent_seek", "time": 7000, "value": False}]
+
+
+def test_a_timer_that_moved_earlier_fires_once_at_its_new_time():
+    operator = timeline_operator()
+    operator.process_element(batch(("a", 1000, [{"action": "play"}])))
+    assert operator.timers == {(10_000, "b")}  # the tick, before the session timeout
+    operator.process_element(batch(("a", 2000, [{"action": "seek"}])))
+    assert operator.timers == {(7000, "b"), (10_000, "b")}  # the window end; the tick's entry is stale
+    assert records(operator.advance_watermark(7000)) == [
+        {"key": "a", "timeline": "recent_seek", "time": 7000, "value": False}]
+    assert operator.timers == {(10_000, "b")}
+    ticked = operator.advance_watermark(10_000)
+    assert [tag for tag, _ in ticked] == [CONTRIBUTIONS.tag_id]  # the key fired once
+    assert operator.timers == {(20_000, "b")}
 
 
 def test_a_restored_combine_function_keeps_its_folds_and_timers():
@@ -52,9 +89,9 @@ def test_a_restored_combine_function_keeps_its_folds_and_timers():
 
 
 def test_the_timeline_function_counts_what_it_does():
-    operator = KeyedHarness(TimelineFunction(SPEC), key_of=lambda instant: instant[0])
-    emitted = operator.process_element(("a", 1000, '{"action": "seek", "cdn": "x"}'))
-    emitted += operator.process_element(("b", 2000, '{"action": "play"}'))
+    operator = timeline_operator()
+    emitted = operator.process_element(batch(("a", 1000, [{"action": "seek", "cdn": "x"}])))
+    emitted += operator.process_element(batch(("c", 2000, [{"action": "play"}])))
     assert operator.metrics[("activeKeys",)] == 2
     emitted += operator.advance_watermark(NEVER)
     metrics = operator.metrics

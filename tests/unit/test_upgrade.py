@@ -39,7 +39,7 @@ def feed(keyed: KeyedTimelines, state_json: str | None, events: list[dict], unti
     key_state = keyed.new_key() if state_json is None else keyed.from_json(state_json)
     changes = []
     for event in events:
-        changes += keyed.on_instant(key_state, event["t"], orjson.dumps(event).decode())
+        changes += keyed.on_instant(key_state, event["t"], [event])
     changes += keyed.on_watermark(key_state, until)
     return keyed.to_json(key_state), [orjson.dumps(to_record("k1", change)) for change in changes]
 
@@ -113,7 +113,7 @@ def contributions(old_text: str, new_text: str) -> list[tuple[str, int]]:
         keyed = old if event["t"] <= UPGRADE_AFTER else new
         if event is EVENTS[3]:  # the first event after the upgrade
             key_state = new.from_json(old.to_json(key_state))
-        outputs += keyed.on_instant(key_state, event["t"], orjson.dumps(event).decode())
+        outputs += keyed.on_instant(key_state, event["t"], [event])
     outputs += new.on_watermark(key_state, NEVER)
     return [(output.aggregate, output.time) for output in outputs if hasattr(output, "aggregate")]
 

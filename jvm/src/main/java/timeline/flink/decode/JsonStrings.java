@@ -1,12 +1,12 @@
 package timeline.flink.decode;
 
 /** JSON strings as orjson writes them: only {@code "}, {@code \} and control characters escaped. */
-final class JsonStrings {
+public final class JsonStrings {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private JsonStrings() {}
 
-    static StringBuilder append(StringBuilder out, String text) {
+    public static StringBuilder append(StringBuilder out, String text) {
         out.append('"');
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
