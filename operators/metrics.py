@@ -21,7 +21,7 @@ class TimelineMetrics:
 
     def __init__(self, group: MetricGroup, outputs: tuple[str, ...]):
         self.instants_applied = group.counter("instantsApplied")
-        self.timers = group.counter("timersFired")
+        self.timers_fired = group.counter("timersFired")
         self.changes = {name: group.add_group("timeline", name).counter("changeRecords") for name in outputs}
         self.active_keys = group.counter("activeKeys")
         self.lag = group.counter("eventTimeLag")
@@ -31,8 +31,9 @@ class TimelineMetrics:
         self.instants_applied.inc(count)
         self._lag(watermark)
 
-    def timer(self, watermark: int) -> None:
-        self.timers.inc()
+    def timers(self, fired: int, watermark: int) -> None:
+        """``fired`` keys' timers fired at one time."""
+        self.timers_fired.inc(fired)
         self._lag(watermark)
 
     def keys(self, started: int, ended: int, change_records: dict[str, int]) -> None:

@@ -60,15 +60,17 @@ class TimelineFunction(KeyedProcessFunction):
         step = _Step(self, ctx.timer_service())
         keys = orjson.loads(self.due.get(timestamp))
         self.due.remove(timestamp)
+        fired = 0
         for key in dict.fromkeys(keys):
             key_state = step.load(key, existing=True)
             if key_state is None or key_state.timer != timestamp:
                 continue  # the key ended, or its timer moved
             key_state.timer = None  # it just fired
+            fired += 1
             step.emit(key, self.keyed.on_watermark(key_state, step.watermark))
             if self.keyed.is_empty(key_state):
                 step.end(key)
-        self.metrics.timer(step.watermark)
+        self.metrics.timers(fired, step.watermark)
         yield from step.finish()
 
 
