@@ -2,22 +2,29 @@
 
 - ``java``: the source's text straight into the sink, no decode and no Python operator at all.
 - ``python``: the job's JVM front (:func:`jobs.pipeline.instants_of`: decode, per-split watermarks,
-  ``key_by``, instants) and an identity keyed Python operator.
+  ``key_by``, instants) and an identity keyed Python operator, one call per instant.
+- ``python-batched``: the same front, the job's batches (:func:`jobs.pipeline.batches_of`) and an
+  identity Python operator keyed by bucket, one call per batch.
 - ``timeline``: the job of ``jobs/pipeline.py``.
+- ``timeline-profiled``: the job, its timelines function under cProfile (statistics in the sink's folder).
 - ``naive``: the same JVM front and one keyed operator per plan node (:mod:`benchmarks.naive`).
 """
 from __future__ import annotations
 
+import cProfile
+
+import orjson
 from pyflink.common import Types
 from pyflink.datastream import KeyedProcessFunction, KeyedStream, RuntimeContext, StreamExecutionEnvironment
 from pyflink.datastream.state import ValueStateDescriptor
 
-from dsl.plan import compile_plan
 from benchmarks.naive import build_naive_graph
+from dsl.plan import compile_plan
 from dsl.spec import load_spec
 from jobs.config import JobConfig
-from jobs.pipeline import build_graph, instants_of, sink_output, text_source_stream
+from jobs.pipeline import batches_of, build_graph, instants_of, lines, sink_output, text_source_stream
 from operators.decode import EVENT_SEPARATOR
+from operators.timelines import TimelineFunction
 
 
 class IdentityFunction(KeyedProcessFunction):
@@ -32,6 +39,41 @@ class IdentityFunction(KeyedProcessFunction):
     def process_element(self, value, ctx: KeyedProcessFunction.Context):
         self.count.update((self.count.value() or 0) + 1)
         yield from value[2].split(EVENT_SEPARATOR)
+
+
+class IdentityBatchFunction(KeyedProcessFunction):
+    """Keeps one small value per bucket (its batch count), parses the batch and emits each event, one per line."""
+
+    def __init__(self):
+        self.count = None
+
+    def open(self, runtime_context: RuntimeContext) -> None:
+        self.count = runtime_context.get_state(ValueStateDescriptor("count", Types.LONG()))
+
+    def process_element(self, batch: str, ctx: KeyedProcessFunction.Context):
+        self.count.update((self.count.value() or 0) + 1)
+        yield b"\n".join(orjson.dumps(event) for _, _, events in orjson.loads(batch) for event in events).decode()
+
+
+PROFILE_FILE = "timelines.prof"
+
+
+class ProfiledTimelineFunction(TimelineFunction):
+    """The timelines function under cProfile; writes its statistics to ``stats_path`` when it closes."""
+
+    def __init__(self, spec_text: str, stats_path: str):
+        super().__init__(spec_text)
+        self.stats_path = stats_path
+        self.profiler = None
+
+    def open(self, runtime_context: RuntimeContext) -> None:
+        super().open(runtime_context)
+        self.profiler = cProfile.Profile()
+        self.profiler.enable()
+
+    def close(self) -> None:
+        self.profiler.disable()
+        self.profiler.dump_stats(self.stats_path)
 
 
 def instants(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> KeyedStream:
@@ -49,9 +91,20 @@ def python_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobCon
     sink_output(identity, config, "changes", "sink")
 
 
+def python_batched_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
+    identity = batches_of(instants(env, spec_text, config)).process(IdentityBatchFunction(), output_type=Types.STRING())
+    sink_output(lines(identity.name("identity")), config, "changes", "sink")
+
+
+def profiled_timelines(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
+    stats_path = str(config.sink.path / PROFILE_FILE)
+    build_graph(env, spec_text, config, timelines_function=lambda text: ProfiledTimelineFunction(text, stats_path))
+
+
 def naive(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
     records = build_naive_graph(instants(env, spec_text, config), compile_plan(load_spec(spec_text)))
     sink_output(records, config, "changes", "sink")
 
 
-GRAPHS = {"java": java_floor, "python": python_floor, "timeline": build_graph, "naive": naive}
+GRAPHS = {"java": java_floor, "python": python_floor, "python-batched": python_batched_floor, "timeline": build_graph,
+          "timeline-profiled": profiled_timelines, "naive": naive}

@@ -3,6 +3,7 @@
     .venv/bin/python scripts/bench_job.py [--events 1000000 --keys 50000 --repeat 3]
     .venv/bin/python scripts/bench_job.py --events 20000 --keys 1000 --repeat 1   # a quick run
     .venv/bin/python scripts/bench_job.py --cluster   # parallelism 2 against 1 on a session cluster
+    .venv/bin/python scripts/bench_job.py --profile   # where the timelines function's time goes (cProfile)
 
 Generates video sessions once into a JSON-lines file, checks on a small input
 that the naive translation gives the timeline job's cirr records, then runs
@@ -10,13 +11,15 @@ every variant ``--repeat`` times, each run in a fresh process (its own local
 mini-cluster, parallelism 1, file source to file sink), and prints medians:
 events/s of job time, wall time of the process, job time inside Flink, and the
 peak RSS of the process tree (the Python client, the JVM and any Python workers).
-``--cluster`` runs the timeline job on a session cluster instead (:mod:`benchmarks.on_cluster`).
+``--cluster`` runs the timeline job on a session cluster instead (:mod:`benchmarks.on_cluster`);
+``--profile`` runs it once with the timelines function under cProfile and prints its top functions.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import pstats
 import statistics
 import subprocess
 import sys
@@ -39,7 +42,7 @@ from engine import batch
 from engine.decode import decode_event
 from engine.incremental import Engine
 from benchmarks.engine_alone import state_bytes_per_key, timed
-from benchmarks.graphs import GRAPHS
+from benchmarks.graphs import GRAPHS, PROFILE_FILE
 from benchmarks.on_cluster import compare_parallelism
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,10 +73,14 @@ UNCHAINED = Variant("timeline, cirr, no operator chaining", "timeline", str(CIRR
                     settings=(("pipeline.operator-chaining.enabled", "false"),))
 BIG_BUNDLES = Variant("timeline, cirr, process, 10x bundles", "timeline", str(CIRR), ("cirr",), "process",
                       (("python.fn-execution.bundle.size", "10000"), ("python.fn-execution.bundle.time", "10000")))
-VARIANTS = (JAVA, PYTHON, TIMELINE, TEN_TIMELINES, PROCESS_MODE, NAIVE, ENGINE, UNCHAINED, BIG_BUNDLES)
+PROFILED = Variant("timeline, cirr, under cProfile", "timeline-profiled", str(CIRR), ("cirr",))
+PYTHON_BATCHED = Variant("Python floor, batched (identity per batch)", "python-batched", str(CIRR), ("cirr",))
+VARIANTS = (JAVA, PYTHON, TIMELINE, TEN_TIMELINES, PROCESS_MODE, NAIVE, ENGINE, UNCHAINED, BIG_BUNDLES, PYTHON_BATCHED)
 DEFAULT_VARIANTS = VARIANTS[:7]  # the others are levers, run with --only
 RATIOS = (("timeline / Python floor", TIMELINE, PYTHON), ("timeline / naive", TIMELINE, NAIVE),
-          ("Java floor / timeline", JAVA, TIMELINE), ("thread / process mode", TIMELINE, PROCESS_MODE),
+          ("Java floor / timeline", JAVA, TIMELINE), ("Java floor / 10 timelines", JAVA, TEN_TIMELINES),
+          ("timeline / batched floor", TIMELINE, PYTHON_BATCHED), ("batched / per-call floor", PYTHON_BATCHED, PYTHON),
+          ("thread / process mode", TIMELINE, PROCESS_MODE),
           ("10 timelines / cirr", TEN_TIMELINES, TIMELINE), ("engine alone / timeline", ENGINE, TIMELINE),
           ("chained / unchained", TIMELINE, UNCHAINED), ("10x bundles / default, process", BIG_BUNDLES, PROCESS_MODE))
 
@@ -236,6 +243,8 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated variant numbers (1-based) to run, e.g. 1,2,3")
     parser.add_argument("--cluster", action="store_true",
                         help="the timeline job at parallelism 1 and 2 on a scripts/cluster.sh cluster")
+    parser.add_argument("--profile", action="store_true",
+                        help="the timeline job on cirr once, its timelines function under cProfile")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--spec", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -252,6 +261,10 @@ def main() -> None:
             compare_parallelism(lambda out: file_spec_text(TIMELINE, events, out),
                                 lambda changes: len(read_records(changes)), count, args.repeat, folder)
             return
+        if args.profile:
+            count = write_events(events, args.events, args.keys)
+            profile(count, events, folder / "out-profiled")
+            return
         print(check_naive(folder), flush=True)
         count = write_events(events, args.events, args.keys)
         print(f"{count:,} events over {args.keys:,} keys, parallelism 1, median of {args.repeat}", flush=True)
@@ -262,6 +275,13 @@ def main() -> None:
             results[variant.label] = median_of(runs)
             print(row(variant.label, count, results[variant.label]), flush=True)
         print_summary(results, count, events)
+
+
+def profile(count: int, events: Path, out: Path) -> None:
+    """Run the cirr job once with its timelines function under cProfile; print its top functions."""
+    measurement = measure(PROFILED, file_spec_text(PROFILED, events, out))
+    print(row(PROFILED.label, count, measurement))
+    pstats.Stats(str(out / PROFILE_FILE)).sort_stats("tottime").print_stats(20)
 
 
 def variant_from_json(text: str) -> Variant:
@@ -290,7 +310,7 @@ def print_summary(results: dict[str, Measurement], count: int, events: Path) -> 
         per_key = batch.group_by_key(decode_event(line, spec.key, spec.time) for line in lines)
     mean_bytes, max_bytes = state_bytes_per_key(Engine(compile_plan(spec)), per_key)
     print(f"timeline cirr state per active key (KeyedTimelines.to_json, as bench_engine.py): mean {mean_bytes:.0f} bytes,"
-          f" max {max_bytes} bytes, plus Flink's entry for the key's timer")
+          f" max {max_bytes} bytes, plus the key's name in its map entry and in its bucket's due list")
 
 
 if __name__ == "__main__":

@@ -20,15 +20,13 @@ _OPS = {
 _ORDERING = frozenset(("<", "<=", ">", ">="))
 
 
+_CLASSES = {bool: "bool", int: "number", float: "number", str: "string"}  # values are JSON's or the engine's
+_NUMBERS = (int, float)
+
+
 def value_class(value: Any) -> str | None:
     """The comparison class of a value: 'number', 'string', 'bool', or None."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return None
+    return _CLASSES.get(type(value))
 
 
 def compare(value: Any, op: str, literal: Any) -> bool:
@@ -43,9 +41,10 @@ def compare(value: Any, op: str, literal: Any) -> bool:
 
 def same_value(a: Any, b: Any) -> bool:
     """Whether two timeline values are equal (null equals null; ``True`` is not ``1``)."""
-    if a is None or b is None:
-        return a is None and b is None
-    return value_class(a) == value_class(b) and a == b
+    kind = type(a)
+    if kind is type(b):
+        return a == b
+    return kind in _NUMBERS and type(b) in _NUMBERS and a == b
 
 
 def canonical(value: Any) -> Any:

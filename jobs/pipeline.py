@@ -26,12 +26,14 @@ import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)  # apache-beam, under PyFlink
 
 from pyflink.common import Configuration, Encoder, Types, WatermarkStrategy
 from pyflink.common.serialization import SimpleStringSchema
-from pyflink.datastream import DataStream, DataStreamSink, KeyedStream, StreamExecutionEnvironment
+from pyflink.datastream import (
+    DataStream, DataStreamSink, KeyedProcessFunction, KeyedStream, StreamExecutionEnvironment)
 from pyflink.datastream.connectors import Source
 from pyflink.datastream.connectors.base import DeliveryGuarantee
 from pyflink.datastream.connectors.file_system import (
@@ -144,11 +146,13 @@ def add_metric_reporters() -> None:
     os.environ["HADOOP_CLASSPATH"] = os.pathsep.join(filter(None, [present, *jars]))
 
 
-def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
-    """Add the job of the spec written as ``spec_text`` to ``env``."""
+def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig,
+                timelines_function: Callable[[str], KeyedProcessFunction] = TimelineFunction) -> None:
+    """Add the job of the spec written as ``spec_text`` to ``env`` (its timelines function made by
+    ``timelines_function`` from the spec's text)."""
     spec = load_spec(spec_text)
     front = instants_of(env, spec.key, spec.time, config)
-    timelines = batches_of(front.instants).process(TimelineFunction(spec_text), output_type=Types.STRING()) \
+    timelines = batches_of(front.instants).process(timelines_function(spec_text), output_type=Types.STRING()) \
         .uid("timelines").name("timelines")
     # chained to the keyed operator at its parallelism: keeps each key's records in order
     sink_output(lines(timelines), config, "changes", "sink")

@@ -6,7 +6,8 @@ entity keys of one bucket that one watermark step released, each key's in time o
 key's state (:meth:`KeyedTimelines.to_json`) is one entry of the bucket's map state ``timelines``; its
 pending timer is in the bucket's map state ``due`` (time -> the keys due then, as a JSON list), and
 each due time of the bucket has one Flink event-time timer, which Flink keeps in time order. A call
-reads each key it touches once and writes it once.
+writes each key it touches once, and reads it only if it is not among the :data:`CACHED_KEYS` most
+recently written of this subtask (the state objects as written; only this operator writes them).
 
 An instant's changes are final when it arrives: it is complete and every earlier one has been applied.
 When a bucket's timer fires, every change of its keys due then, up to the watermark, is emitted; every
@@ -30,6 +31,8 @@ from engine.ticks import Contribution
 from operators.aggregates import CONTRIBUTIONS, contribution_element
 from operators.metrics import TimelineMetrics
 
+CACHED_KEYS = 100_000  # key states kept as objects; all are dropped when there are more
+
 
 class TimelineFunction(KeyedProcessFunction):
     """Evaluates a spec's timelines for the entity keys of a bucket on Flink keyed state and timers."""
@@ -40,6 +43,7 @@ class TimelineFunction(KeyedProcessFunction):
         self.states = None
         self.due = None
         self.metrics: TimelineMetrics | None = None
+        self.cache: dict[str, KeyState] = {}
 
     def open(self, runtime_context: RuntimeContext) -> None:
         spec = load_spec(self.spec_text)
@@ -47,6 +51,7 @@ class TimelineFunction(KeyedProcessFunction):
         self.states = runtime_context.get_map_state(MapStateDescriptor("timelines", Types.STRING(), Types.STRING()))
         self.due = runtime_context.get_map_state(MapStateDescriptor("due", Types.LONG(), Types.STRING()))
         self.metrics = TimelineMetrics(runtime_context.get_metrics_group(), spec.outputs)
+        self.cache = {}
 
     def process_element(self, batch: str, ctx: KeyedProcessFunction.Context):
         step = _Step(self, ctx.timer_service())
@@ -89,7 +94,7 @@ class _Step:
 
     def load(self, key: str, existing: bool = False) -> KeyState | None:
         """The key's state (new if it has none, or None when ``existing``), read once per call."""
-        key_state = self.loaded.get(key)
+        key_state = self.loaded.get(key) or self.function.cache.get(key)
         if key_state is None:
             stored = self.function.states.get(key)
             if stored is not None:
@@ -99,7 +104,7 @@ class _Step:
             else:
                 key_state = self.function.keyed.new_key()
                 self.new_keys += 1
-            self.loaded[key] = key_state
+        self.loaded[key] = key_state
         return key_state
 
     def emit(self, key: str, outputs: list) -> None:
@@ -118,6 +123,9 @@ class _Step:
     def finish(self):
         """Write back every key's state and timer; yield the call's outputs."""
         function = self.function
+        cache = function.cache
+        if len(cache) + len(self.loaded) > CACHED_KEYS:
+            cache.clear()
         due: dict[int, list[str]] = defaultdict(list)
         for key, key_state in self.loaded.items():
             timer = function.keyed.timer_for(key_state)
@@ -126,8 +134,10 @@ class _Step:
                 if timer is not None:
                     due[timer].append(key)
             function.states.put(key, function.keyed.to_json(key_state))
+            cache[key] = key_state
         for key in self.ended:
             function.states.remove(key)
+            cache.pop(key, None)
         for time, keys in due.items():
             already = function.due.get(time)
             if already is None:
