@@ -34,7 +34,8 @@ class TimelineMetrics:
 
     def timers(self, fired: int, watermark: int) -> None:
         """``fired`` keys' timers fired at one time."""
-        self.timers_fired.inc(fired)
+        if fired:
+            self.timers_fired.inc(fired)
         self._lag(watermark)
 
     def keys(self, started: int, ended: int, change_records: dict[str, int]) -> None:
