@@ -4,13 +4,13 @@ Input elements are batches: JSON text ``[[key, time, [event, ...]], ...]``, the 
 entity keys of one bucket that one watermark step released, each key's in time order
 (``timeline.flink.instants.InstantBatches`` in ``jvm/``). The operator is keyed by bucket. Each entity
 key's state (:meth:`KeyedTimelines.to_json`) is one entry of the bucket's map state ``timelines``; its
-pending timer is in the bucket's map state ``due`` (time -> the keys due then, as a JSON list), and
-each due time of the bucket has one Flink event-time timer, which Flink keeps in time order. A call
-writes each key it touches once, and reads it only if it is not among the :data:`CACHED_KEYS` most
-recently written of this subtask (the state objects as written; only this operator writes them).
+pending timer is in the bucket's due times (:class:`~operators.due_times.DueTimes`), and the bucket has
+one Flink event-time timer, at its earliest due time. A call writes each key it touches once, and
+reads it only if it is not among the :data:`CACHED_KEYS` most recently written of this subtask (the
+state objects as written; only this operator writes them).
 
 An instant's changes are final when it arrives: it is complete and every earlier one has been applied.
-When a bucket's timer fires, every change of its keys due then, up to the watermark, is emitted; every
+When a bucket's timer fires, every change of its keys due up to the watermark is emitted; every
 aggregate contribution goes to the :data:`CONTRIBUTIONS` side output. The change records of one call
 leave as one string, one JSON record per line, which ``timeline.flink.sink.Lines`` splits again.
 """
@@ -29,6 +29,7 @@ from engine.incremental import Engine, to_record
 from engine.keyed import KeyedTimelines, KeyState
 from engine.ticks import Contribution
 from operators.aggregates import CONTRIBUTIONS, contribution_element
+from operators.due_times import DueTimes
 from operators.metrics import TimelineMetrics
 
 CACHED_KEYS = 100_000  # key states kept as objects; all are dropped when there are more
@@ -49,12 +50,12 @@ class TimelineFunction(KeyedProcessFunction):
         spec = load_spec(self.spec_text)
         self.keyed = KeyedTimelines(Engine(compile_plan(spec)))
         self.states = runtime_context.get_map_state(MapStateDescriptor("timelines", Types.STRING(), Types.STRING()))
-        self.due = runtime_context.get_map_state(MapStateDescriptor("due", Types.LONG(), Types.STRING()))
+        self.due = DueTimes(runtime_context.get_map_state(MapStateDescriptor("due", Types.LONG(), Types.STRING())))
         self.metrics = TimelineMetrics(runtime_context.get_metrics_group(), spec.outputs)
         self.cache = {}
 
     def process_element(self, batch: str, ctx: KeyedProcessFunction.Context):
-        step = _Step(self, ctx.timer_service())
+        step = _Step(self, ctx)
         instants = orjson.loads(batch)
         for key, time, events in instants:
             step.emit(key, self.keyed.on_instant(step.load(key), time, events))
@@ -62,19 +63,19 @@ class TimelineFunction(KeyedProcessFunction):
         yield from step.finish()
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext):
-        step = _Step(self, ctx.timer_service())
-        keys = orjson.loads(self.due.get(timestamp))
-        self.due.remove(timestamp)
+        step = _Step(self, ctx)
+        self.due.fired(step.bucket, timestamp)
         fired = 0
-        for key in dict.fromkeys(keys):
-            key_state = step.load(key, existing=True)
-            if key_state is None or key_state.timer != timestamp:
-                continue  # the key ended, or its timer moved
-            key_state.timer = None  # it just fired
-            fired += 1
-            step.emit(key, self.keyed.on_watermark(key_state, step.watermark))
-            if self.keyed.is_empty(key_state):
-                step.end(key)
+        for time, keys in self.due.take(step.bucket, step.watermark):
+            for key in keys:
+                key_state = step.load(key, existing=True)
+                if key_state is None or key_state.timer != time:
+                    continue  # the key ended, its timer moved, or it fired already
+                key_state.timer = None
+                fired += 1
+                step.emit(key, self.keyed.on_watermark(key_state, step.watermark))
+                if self.keyed.is_empty(key_state):
+                    step.end(key)
         self.metrics.timers(fired, step.watermark)
         yield from step.finish()
 
@@ -82,9 +83,10 @@ class TimelineFunction(KeyedProcessFunction):
 class _Step:
     """One call's work on a bucket: the keys it loaded, their outputs, and their state and timers at the end."""
 
-    def __init__(self, function: TimelineFunction, timers):
-        self.function, self.timers = function, timers
-        self.watermark = timers.current_watermark()
+    def __init__(self, function: TimelineFunction, ctx):
+        self.function, self.timers = function, ctx.timer_service()
+        self.bucket = ctx.get_current_key()
+        self.watermark = self.timers.current_watermark()
         self.loaded: dict[str, KeyState] = {}
         self.ended: list[str] = []
         self.new_keys = 0
@@ -138,13 +140,7 @@ class _Step:
         for key in self.ended:
             function.states.remove(key)
             cache.pop(key, None)
-        for time, keys in due.items():
-            already = function.due.get(time)
-            if already is None:
-                self.timers.register_event_time_timer(time)
-            else:
-                keys = orjson.loads(already) + keys
-            function.due.put(time, orjson.dumps(keys).decode())
+        function.due.add(self.bucket, self.timers, due)
         function.metrics.keys(self.new_keys, len(self.ended), self.counts)
         for contribution in self.contributions:
             yield CONTRIBUTIONS, contribution

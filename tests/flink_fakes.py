@@ -75,6 +75,9 @@ class _MapState:
     def remove(self, map_key: Any) -> None:
         self.backend.state.pop(self._slot(map_key), None)
 
+    def keys(self) -> list[Any]:
+        return [slot[2] for slot in self.backend.state if slot[:2] == (self.name, self.backend.current_key)]
+
 
 class MetricGroup:
     """Flink's metric group as the functions use it; ``counts`` by path, e.g. ``("timeline", "cirr", "changeRecords")``."""

@@ -50,16 +50,20 @@ def test_a_key_has_one_timer_and_its_state_goes_when_its_session_ends():
     assert operator.timers == set() and operator.keys_with_state() == set()
 
 
-def test_the_keys_of_a_batch_share_the_bucket_timers_and_each_key_is_written_once():
+def test_the_keys_of_a_bucket_share_one_timer_and_each_key_is_written_once():
     operator = timeline_operator()
     outputs = operator.process_element(batch(("a", 1000, [{"action": "seek"}]), ("c", 1000, [{"action": "play"}]),
                                              ("a", 2000, [{"action": "seek"}, {"action": "play"}])))
     assert [(r["key"], r["time"], r["value"]) for r in records(outputs)] == [("a", 1000, True), ("c", 1000, False)]
-    assert operator.timers == {(7000, "b"), (10_000, "b")}  # a's window end, c's tick
+    assert operator.timers == {(7000, "b")}  # a's window end, before a's and c's tick at 10,000
     written = operator.writes
     assert sorted(slot[2] for slot in written if slot[0] == "timelines") == ["a", "c"]
     assert records(operator.advance_watermark(7000)) == [
         {"key": "a", "timeline": "recent_seek", "time": 7000, "value": False}]
+    assert operator.timers == {(10_000, "b")}
+    ticked = operator.advance_watermark(12_000)  # one firing takes both keys' ticks
+    assert sorted(value[:3] for _, value in ticked) == [("seeks", "[null]", 10_000)] * 2
+    assert operator.metrics[("timersFired",)] == 3
 
 
 def test_a_timer_that_moved_earlier_fires_once_at_its_new_time():
@@ -67,7 +71,7 @@ def test_a_timer_that_moved_earlier_fires_once_at_its_new_time():
     operator.process_element(batch(("a", 1000, [{"action": "play"}])))
     assert operator.timers == {(10_000, "b")}  # the tick, before the session timeout
     operator.process_element(batch(("a", 2000, [{"action": "seek"}])))
-    assert operator.timers == {(7000, "b"), (10_000, "b")}  # the window end; the tick's entry is stale
+    assert operator.timers == {(7000, "b")}  # the window end; the tick's due entry stays, stale
     assert records(operator.advance_watermark(7000)) == [
         {"key": "a", "timeline": "recent_seek", "time": 7000, "value": False}]
     assert operator.timers == {(10_000, "b")}
