@@ -1,10 +1,9 @@
 """The due times of the keys of each bucket, and the one Flink timer each bucket has at the earliest.
 
 The ``due`` map state of a bucket (time -> the keys due then, as a JSON list) is what is checkpointed.
-Beside it, this subtask keeps each bucket's due times in memory, as a heap and with their keys, built
-from the map state on the bucket's first use (after a start or a restore): so the earliest is known
-without a scan, and the map is only written, never read again; and the bucket has one event-time
-timer, at its earliest due time. When it fires, every due time up to the
+Beside it, this subtask keeps each bucket's due times as a heap in memory, built from the map state on
+the bucket's first use (after a start or a restore), so the earliest is known without a scan; and the
+bucket has one event-time timer, at its earliest due time. When it fires, every due time up to the
 watermark is taken in the same call: one call per bucket and watermark step, however many keys are due.
 """
 from __future__ import annotations
@@ -18,20 +17,17 @@ UNKNOWN = -1  # after a restore: the bucket may have a timer from before, at a t
 
 
 class DueTimes:
-    """The buckets' due times: the checkpointed map state ``due`` and, per bucket, its due times in memory
-    (a heap, and the keys of each) and the time of its timer."""
+    """The buckets' due times: the checkpointed map state ``due`` and, per bucket, a heap and its timer."""
 
     def __init__(self, due_state):
         self.state = due_state
         self.heaps: dict[Any, list[int]] = {}
-        self.keys: dict[Any, dict[int, list[str]]] = {}
-        self.timers: dict[Any, int | None] = {}
+        self.timers: dict[Any, int | None] = {}  # the time of the bucket's registered timer
 
     def _heap(self, bucket) -> list[int]:
         heap = self.heaps.get(bucket)
         if heap is None:
-            keys = self.keys[bucket] = {time: orjson.loads(due) for time, due in self.state.items()}
-            heap = self.heaps[bucket] = list(keys)
+            heap = self.heaps[bucket] = list(self.state.keys())
             heapq.heapify(heap)
             self.timers[bucket] = UNKNOWN if heap else None
         return heap
@@ -44,24 +40,23 @@ class DueTimes:
 
     def take(self, bucket, watermark: int) -> list[tuple[int, list[str]]]:
         """Remove and return every ``(time, keys)`` of the bucket due at or before the watermark, earliest first."""
-        heap, keys = self._heap(bucket), self.keys[bucket]
+        heap = self._heap(bucket)
         taken = []
         while heap and heap[0] <= watermark:
             time = heapq.heappop(heap)
-            taken.append((time, keys.pop(time)))
+            taken.append((time, orjson.loads(self.state.get(time))))
             self.state.remove(time)
         return taken
 
     def add(self, bucket, timer_service, due: dict[int, list[str]]) -> None:
         """Add keys due at times after the watermark; keep the bucket's timer at its earliest time."""
-        heap, due_keys = self._heap(bucket), self.keys[bucket]
+        heap = self._heap(bucket)
         for time, keys in due.items():
-            already = due_keys.get(time)
+            already = self.state.get(time)
             if already is None:
                 heapq.heappush(heap, time)
             else:
-                keys = already + keys
-            due_keys[time] = keys
+                keys = orjson.loads(already) + keys
             self.state.put(time, orjson.dumps(keys).decode())
         timer = self.timers[bucket]
         if heap and (timer is None or timer == UNKNOWN or heap[0] < timer):

@@ -75,9 +75,8 @@ class _MapState:
     def remove(self, map_key: Any) -> None:
         self.backend.state.pop(self._slot(map_key), None)
 
-    def items(self) -> list[tuple[Any, Any]]:
-        return [(slot[2], pickle.loads(stored)) for slot, stored in self.backend.state.items()
-                if slot[:2] == (self.name, self.backend.current_key)]
+    def keys(self) -> list[Any]:
+        return [slot[2] for slot in self.backend.state if slot[:2] == (self.name, self.backend.current_key)]
 
 
 class MetricGroup:
