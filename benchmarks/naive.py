@@ -47,7 +47,7 @@ class _Leaf:
         self.expr = expr
         self.predicate = None
         if isinstance(expr, (nodes.HasExisted, nodes.HasExistedWithin)):
-            self.predicate = eval(f"lambda ev: {predicate_source(expr.predicate)}", {"_compare": compare})
+            self.predicate = eval(f"lambda ev: {predicate_source(expr.predicate)}", {})
 
     def contribution(self, fields: dict[str, Any]) -> Any:
         if self.predicate is None:

@@ -29,6 +29,7 @@ from typing import NamedTuple
 from dsl import nodes
 from dsl.plan import Plan, PlanNode
 from dsl.render import render, render_duration
+from engine.values import compare_source
 
 NEVER = 2**63 - 1  # Flink's Long.MAX_VALUE: "no timer"
 FIRST_SLOT = 3
@@ -87,10 +88,7 @@ class _Writer:
 def predicate_source(expr: nodes.Node) -> str:
     """A Python expression over the event dict ``ev`` that evaluates a predicate."""
     if isinstance(expr, nodes.FieldCompare):
-        field = f"ev.get({expr.column!r})"
-        if isinstance(expr.literal, str) and expr.op == "==":
-            return f"{field} == {expr.literal!r}"
-        return f"_compare({field}, {expr.op!r}, {expr.literal!r})"
+        return compare_source(f"ev.get({expr.column!r})", expr.op, expr.literal)
     if isinstance(expr, nodes.PredNot):
         return f"not ({predicate_source(expr.operand)})"
     joiner = " and " if isinstance(expr, nodes.PredAnd) else " or "
@@ -138,10 +136,8 @@ def _compare(w: _Writer, node: PlanNode) -> None:
         w.due.append(f"if {r} == 1 and {v} < {literal} and t + {literal} - {v} < due: due = t + {literal} - {v}")
     elif operand_kind is nodes.Kind.BOOL:
         w.both(f"n{i} = n{child} {expr.op} {literal}")
-    elif isinstance(expr.literal, str) and expr.op == "==":
-        w.both(f"n{i} = n{child} == {literal}")
     else:
-        w.both(f"n{i} = _compare(n{child}, {expr.op!r}, {literal})")
+        w.both(f"n{i} = {compare_source(f'n{child}', expr.op, expr.literal)}")
 
 
 def _numeric(w: _Writer, node: PlanNode) -> None:
@@ -160,12 +156,23 @@ def _numeric(w: _Writer, node: PlanNode) -> None:
     else:
         start = w.slots(render(expr), "t", "None")  # start of the current run, value during it
         w.evaluate += [
-            f"c{i} = first or not _same_value(n{child}, s[{start + 1}])",
+            f"c{i} = first or {_differs(w.plan, child, f's[{start + 1}]')}",
             f"if c{i}: s[{start}] = t; s[{start + 1}] = n{child}",
         ]
         w.both(f"r{i} = 1")
         w.both(f"v{i} = t - s[{start}]")
     w.probe.append(f"n{i} = v{i}")
+
+
+def _differs(plan: Plan, index: int, previous: str) -> str:
+    """An expression: node ``index``'s value is not the same value (``_same_value``) as ``previous``.
+
+    Boolean values are the two singletons (or None before the first); an identical value is the same
+    value, as event values come from JSON, which has no NaN.
+    """
+    if plan.nodes[index].kind is nodes.Kind.BOOL:
+        return f"n{index} is not {previous}"
+    return f"(n{index} is not {previous} and not _same_value(n{index}, {previous}))"
 
 
 def _outputs(w: _Writer) -> None:
@@ -179,7 +186,7 @@ def _outputs(w: _Writer) -> None:
         else:
             prev = w.slots(owner, "None")
             w.emit += [
-                f"if first or not _same_value(n{index}, s[{prev}]):",
+                f"if first or {_differs(w.plan, index, f's[{prev}]')}:",
                 f"    s[{prev}] = n{index}; out.append(({name!r}, t, n{index}, None))",
             ]
 

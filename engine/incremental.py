@@ -26,7 +26,7 @@ from dsl.plan import Plan
 from engine import layout
 from engine.codegen import FIRST_SLOT, NEVER, TICK, TICK_OWNER, generate
 from engine.ticks import Ticks
-from engine.values import compare, same_value
+from engine.values import same_value
 
 Change = tuple[str, int, Any, "int | None"]
 T0, LAST, DUE = 0, 1, 2
@@ -47,7 +47,7 @@ class Engine:
         self.names = {layout.owner_hash(owner): name for owner, name in generated.names.items()}
         self.ticks = Ticks(plan)
         namespace: dict[str, Any] = {
-            "_compare": compare, "_same_value": same_value, "_first_tick": self.ticks.first_from
+            "_same_value": same_value, "_first_tick": self.ticks.first_from
         }
         exec(compile(self.source, self.filename, "exec"), namespace)
         self._start = namespace["start"]

@@ -39,6 +39,23 @@ def compare(value: Any, op: str, literal: Any) -> bool:
     return _OPS[op](value, literal)
 
 
+def compare_source(value: str, op: str, literal: Any) -> str:
+    """A Python expression that is ``compare(value, op, literal)``, for generated code.
+
+    ``value`` is a name or an expression; an expression is evaluated once, into ``_v``.
+    """
+    cls = value_class(literal)
+    if cls is None or (cls == "bool" and op in _ORDERING):
+        return "False"
+    if cls == "string" and op == "==":
+        return f"{value} == {literal!r}"  # only a string equals a string
+    first = value if value.isidentifier() else f"(_v := {value})"
+    value = value if value.isidentifier() else "_v"
+    of_class = {"number": f"(type({first}) is int or type({value}) is float)",
+                "string": f"type({first}) is str", "bool": f"type({first}) is bool"}[cls]
+    return f"({of_class} and {value} {op} {literal!r})"
+
+
 def same_value(a: Any, b: Any) -> bool:
     """Whether two timeline values are equal (null equals null; ``True`` is not ``1``)."""
     kind = type(a)

@@ -1,13 +1,16 @@
-"""The engine's generated code is visible where it runs: in tracebacks, line by line."""
+"""The engine's generated code: visible where it runs (in tracebacks, line by line), and its comparisons exact."""
 from __future__ import annotations
 
 import traceback
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dsl.plan import compile_plan
 from dsl.spec import load_spec
 from engine.incremental import Engine
+from engine.values import compare, compare_source
 
 SPEC_TEXT = """\
 name: traced
@@ -37,3 +40,16 @@ def test_plans_with_one_name_keep_their_own_code():
     with pytest.raises(AttributeError) as raised:
         other.process(other.new_state(), 1000, [None], [])
     assert traceback.extract_tb(raised.tb)[-1].line == "x = ev.get('action')"
+
+
+COMPARED = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(-3, 3, allow_nan=False),
+                     st.sampled_from(("", "a", "b", "1")), st.lists(st.integers(), max_size=1))
+
+
+@given(value=COMPARED, op=st.sampled_from(("==", "!=", "<", "<=", ">", ">=")),
+       literal=st.one_of(st.booleans(), st.integers(-3, 3), st.floats(-3, 3, allow_nan=False),
+                         st.sampled_from(("a", "b", "1"))))
+def test_generated_comparisons_follow_the_comparison_rule(value, op, literal):
+    as_name = eval(f"lambda x: {compare_source('x', op, literal)}")
+    as_expression = eval(f"lambda ev: {compare_source('ev.get(0)', op, literal)}")
+    assert as_name(value) is as_expression({0: value}) is compare(value, op, literal)
