@@ -22,7 +22,7 @@ from benchmarks.naive import build_naive_graph
 from dsl.plan import compile_plan
 from dsl.spec import load_spec
 from jobs.config import JobConfig
-from jobs.pipeline import batches_of, build_graph, instants_of, lines, sink_output, text_source_stream
+from jobs.pipeline import batches_of, build_graph, instants_of, records_for, sink_output, text_source_stream
 from operators.decode import EVENT_SEPARATOR
 from operators.timelines import TimelineFunction
 
@@ -93,7 +93,7 @@ def python_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobCon
 
 def python_batched_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
     identity = batches_of(instants(env, spec_text, config)).process(IdentityBatchFunction(), output_type=Types.STRING())
-    sink_output(lines(identity.name("identity")), config, "changes", "sink")
+    sink_output(records_for(config, identity.name("identity")), config, "changes", "sink")
 
 
 def profiled_timelines(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:

@@ -154,7 +154,7 @@ def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConf
     timelines = batches_of(front.instants).process(timelines_function(spec_text), output_type=Types.STRING()) \
         .uid("timelines").name("timelines")
     # chained to the keyed operator at its parallelism: keeps each key's records in order
-    sink_output(lines(timelines), config, "changes", "sink")
+    sink_output(records_for(config, timelines), config, "changes", "sink")
     if spec.aggregates:
         aggregates = (timelines.get_side_output(CONTRIBUTIONS)
                       .key_by(aggregate_key, key_type=AGGREGATE_KEY)
@@ -199,8 +199,11 @@ def batches_of(instants: KeyedStream) -> KeyedStream:
     return KeyedStream(reinterpret(batched.uid("instant-batches")), Types.STRING(), DataStream(batched))
 
 
-def lines(records: DataStream) -> DataStream:
-    """Each line of ``records``' strings as a record of its own, in the JVM."""
+def records_for(config: JobConfig, records: DataStream) -> DataStream:
+    """Strings of one record per line as the sink takes them: a Pulsar sink sends each line as a message of
+    its own (split in the JVM); a file sink writes each string as it is, with one write for all its lines."""
+    if not isinstance(config.sink, PulsarSinkConfig):
+        return records
     split = records._j_data_stream.flatMap(jvm().timeline.flink.sink.Lines(), Types.STRING().get_java_type_info())
     return DataStream(split.uid("lines").name("lines"))
 
