@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/bench_job.py [--events 1000000 --keys 50000 --repeat 3]
     .venv/bin/python scripts/bench_job.py --events 20000 --keys 1000 --repeat 1   # a quick run
-    .venv/bin/python scripts/bench_job.py --cluster   # parallelism 2 against 1 on a session cluster
+    .venv/bin/python scripts/bench_job.py --cluster [--pin]   # parallelism 2 against 1 on a session cluster
     .venv/bin/python scripts/bench_job.py --profile   # where the timelines function's time goes (cProfile)
 
 Generates video sessions once into a JSON-lines file, checks on a small input
@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 import orjson
@@ -243,6 +244,8 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated variant numbers (1-based) to run, e.g. 1,2,3")
     parser.add_argument("--cluster", action="store_true",
                         help="the timeline job at parallelism 1 and 2 on a scripts/cluster.sh cluster")
+    parser.add_argument("--pin", action="store_true",
+                        help="with --cluster: each TaskManager on a core of its own, as on a machine of its own")
     parser.add_argument("--profile", action="store_true",
                         help="the timeline job on cirr once, its timelines function under cProfile")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -258,8 +261,9 @@ def main() -> None:
         events = folder / "events.jsonl"
         if args.cluster:
             count = write_events(events, args.events, args.keys)
-            compare_parallelism(lambda out: file_spec_text(TIMELINE, events, out),
-                                lambda changes: len(read_records(changes)), count, args.repeat, folder)
+            spec_texts = {variant.label: partial(file_spec_text, variant, events) for variant in (TIMELINE, TEN_TIMELINES)}
+            compare_parallelism(spec_texts, lambda changes: len(read_records(changes)), count, args.repeat, folder,
+                                args.pin)
             return
         if args.profile:
             count = write_events(events, args.events, args.keys)
