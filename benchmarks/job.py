@@ -3,7 +3,7 @@
     .venv/bin/python scripts/bench_job.py [--events 1000000 --keys 50000 --repeat 3]
     .venv/bin/python scripts/bench_job.py --events 20000 --keys 1000 --repeat 1   # a quick run
     .venv/bin/python scripts/bench_job.py --cluster [--pin]   # parallelism 2 against 1 on a session cluster
-    .venv/bin/python scripts/bench_job.py --profile   # where the timelines function's time goes (cProfile)
+    .venv/bin/python scripts/bench_job.py --profile [4]   # where the timelines function's time goes (cProfile; 4: ten timelines)
 
 Generates video sessions once into a JSON-lines file, checks on a small input
 that the naive translation gives the timeline job's cirr records, then runs
@@ -12,7 +12,8 @@ mini-cluster, parallelism 1, file source to file sink), and prints medians:
 events/s of job time, wall time of the process, job time inside Flink, and the
 peak RSS of the process tree (the Python client, the JVM and any Python workers).
 ``--cluster`` runs the timeline job on a session cluster instead (:mod:`benchmarks.on_cluster`);
-``--profile`` runs it once with the timelines function under cProfile and prints its top functions.
+``--profile [N]`` runs timeline variant N (CIRR by default) once with the timelines function under cProfile
+and prints its top functions.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -74,7 +75,6 @@ UNCHAINED = Variant("timeline, cirr, no operator chaining", "timeline", str(CIRR
                     settings=(("pipeline.operator-chaining.enabled", "false"),))
 BIG_BUNDLES = Variant("timeline, cirr, process, 10x bundles", "timeline", str(CIRR), ("cirr",), "process",
                       (("python.fn-execution.bundle.size", "10000"), ("python.fn-execution.bundle.time", "10000")))
-PROFILED = Variant("timeline, cirr, under cProfile", "timeline-profiled", str(CIRR), ("cirr",))
 PYTHON_BATCHED = Variant("Python floor, batched (identity per batch)", "python-batched", str(CIRR), ("cirr",))
 VARIANTS = (JAVA, PYTHON, TIMELINE, TEN_TIMELINES, PROCESS_MODE, NAIVE, ENGINE, UNCHAINED, BIG_BUNDLES, PYTHON_BATCHED)
 DEFAULT_VARIANTS = VARIANTS[:7]  # the others are levers, run with --only
@@ -246,8 +246,8 @@ def main() -> None:
                         help="the timeline job at parallelism 1 and 2 on a scripts/cluster.sh cluster")
     parser.add_argument("--pin", action="store_true",
                         help="with --cluster: each TaskManager on a core of its own, as on a machine of its own")
-    parser.add_argument("--profile", action="store_true",
-                        help="the timeline job on cirr once, its timelines function under cProfile")
+    parser.add_argument("--profile", type=int, nargs="?", const=VARIANTS.index(TIMELINE) + 1, metavar="N",
+                        help="timeline job variant N (default: on cirr) once, its timelines function under cProfile")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--spec", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -267,7 +267,7 @@ def main() -> None:
             return
         if args.profile:
             count = write_events(events, args.events, args.keys)
-            profile(count, events, folder / "out-profiled")
+            profile(VARIANTS[args.profile - 1], count, events, folder / "out-profiled")
             return
         print(check_naive(folder), flush=True)
         count = write_events(events, args.events, args.keys)
@@ -281,10 +281,13 @@ def main() -> None:
         print_summary(results, count, events)
 
 
-def profile(count: int, events: Path, out: Path) -> None:
-    """Run the cirr job once with its timelines function under cProfile; print its top functions."""
-    measurement = measure(PROFILED, file_spec_text(PROFILED, events, out))
-    print(row(PROFILED.label, count, measurement))
+def profile(variant: Variant, count: int, events: Path, out: Path) -> None:
+    """Run the timeline job of ``variant`` once with its timelines function under cProfile; print its top functions."""
+    if variant.graph != "timeline":
+        raise SystemExit(f"--profile takes a timeline job's number, not {variant.label!r}")
+    profiled = replace(variant, label=f"{variant.label}, under cProfile", graph="timeline-profiled")
+    measurement = measure(profiled, file_spec_text(profiled, events, out))
+    print(row(profiled.label, count, measurement))
     pstats.Stats(str(out / PROFILE_FILE)).sort_stats("tottime").print_stats(20)
 
 
