@@ -1,19 +1,15 @@
 package timeline.flink.pulsar;
 
-import org.apache.flink.api.connector.source.ReaderOutput;
-import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SourceReader;
 import org.apache.flink.connector.pulsar.source.split.PulsarPartitionSplit;
-import org.apache.flink.core.io.InputStatus;
 import org.apache.pulsar.client.api.MessageId;
 import org.apache.pulsar.client.impl.MessageIdImpl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import timeline.flink.source.ForwardingReader;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * The connector's source reader, given restored splits that resume at the start of the checkpointed
@@ -25,14 +21,13 @@ import java.util.concurrent.CompletableFuture;
  * ({@link ResumePoints}). Until the first later message arrives, a checkpoint keeps the restored
  * position rather than the connector's (which then points into the dropped messages).
  */
-final class BatchResumingReader<T> implements SourceReader<T, PulsarPartitionSplit> {
+final class BatchResumingReader<T> extends ForwardingReader<T, PulsarPartitionSplit> {
     private static final Logger LOG = LoggerFactory.getLogger(BatchResumingReader.class);
 
-    private final SourceReader<T, PulsarPartitionSplit> connector;
     private final ResumePoints points;
 
     BatchResumingReader(SourceReader<T, PulsarPartitionSplit> connector, ResumePoints points) {
-        this.connector = connector;
+        super(connector);
         this.points = points;
     }
 
@@ -42,7 +37,7 @@ final class BatchResumingReader<T> implements SourceReader<T, PulsarPartitionSpl
         for (PulsarPartitionSplit split : splits) {
             resumed.add(fromEntryStart(split));
         }
-        connector.addSplits(resumed);
+        inner.addSplits(resumed);
     }
 
     /** {@code split}, read again from the start of its checkpointed message's entry when that is a batch. */
@@ -64,7 +59,7 @@ final class BatchResumingReader<T> implements SourceReader<T, PulsarPartitionSpl
 
     @Override
     public List<PulsarPartitionSplit> snapshotState(long checkpointId) {
-        List<PulsarPartitionSplit> splits = connector.snapshotState(checkpointId);
+        List<PulsarPartitionSplit> splits = inner.snapshotState(checkpointId);
         List<PulsarPartitionSplit> state = new ArrayList<>(splits.size());
         for (PulsarPartitionSplit split : splits) {
             MessageId restored = points.of(split.getPartition().getFullTopicName());
@@ -72,50 +67,5 @@ final class BatchResumingReader<T> implements SourceReader<T, PulsarPartitionSpl
                     split.getPartition(), split.getStopCursor(), restored, split.getUncommittedTransactionId()));
         }
         return state;
-    }
-
-    @Override
-    public void start() {
-        connector.start();
-    }
-
-    @Override
-    public InputStatus pollNext(ReaderOutput<T> output) throws Exception {
-        return connector.pollNext(output);
-    }
-
-    @Override
-    public CompletableFuture<Void> isAvailable() {
-        return connector.isAvailable();
-    }
-
-    @Override
-    public void notifyNoMoreSplits() {
-        connector.notifyNoMoreSplits();
-    }
-
-    @Override
-    public void handleSourceEvents(SourceEvent event) {
-        connector.handleSourceEvents(event);
-    }
-
-    @Override
-    public void pauseOrResumeSplits(Collection<String> toPause, Collection<String> toResume) {
-        connector.pauseOrResumeSplits(toPause, toResume);
-    }
-
-    @Override
-    public void notifyCheckpointComplete(long checkpointId) throws Exception {
-        connector.notifyCheckpointComplete(checkpointId);
-    }
-
-    @Override
-    public void notifyCheckpointAborted(long checkpointId) throws Exception {
-        connector.notifyCheckpointAborted(checkpointId);
-    }
-
-    @Override
-    public void close() throws Exception {
-        connector.close();
     }
 }

@@ -1,16 +1,14 @@
 package timeline.flink.watermark;
 
 import org.apache.flink.api.connector.source.ReaderOutput;
-import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SourceReader;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.api.connector.source.SourceSplit;
 import org.apache.flink.core.io.InputStatus;
+import timeline.flink.source.ForwardingReader;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * A source reader whose splits hold event time back from the moment they are assigned.
@@ -25,14 +23,13 @@ import java.util.concurrent.CompletableFuture;
  * request and request the next only when one is read (files): the files not read yet then hold event
  * time back until they are.
  */
-public final class EventTimeReader<T, S extends SourceSplit> implements SourceReader<T, S> {
-    private final SourceReader<T, S> inner;
+public final class EventTimeReader<T, S extends SourceSplit> extends ForwardingReader<T, S> {
     private final SourceReaderContext requestingAllFrom;  // or null
     private final List<String> unannounced = new ArrayList<>();  // splits added, their outputs not created yet
     private final ReaderWaitClock waitClock = new ReaderWaitClock();
 
     private EventTimeReader(SourceReader<T, S> inner, SourceReaderContext requestingAllFrom) {
-        this.inner = inner;
+        super(inner);
         this.requestingAllFrom = requestingAllFrom;
         ReaderWaitClock.register(waitClock);  // created in the source task's thread, as its splits' watermarks are
     }
@@ -71,50 +68,5 @@ public final class EventTimeReader<T, S extends SourceSplit> implements SourceRe
             waitClock.foundNothing();
         }
         return status;
-    }
-
-    @Override
-    public void start() {
-        inner.start();
-    }
-
-    @Override
-    public List<S> snapshotState(long checkpointId) {
-        return inner.snapshotState(checkpointId);
-    }
-
-    @Override
-    public CompletableFuture<Void> isAvailable() {
-        return inner.isAvailable();
-    }
-
-    @Override
-    public void notifyNoMoreSplits() {
-        inner.notifyNoMoreSplits();
-    }
-
-    @Override
-    public void handleSourceEvents(SourceEvent event) {
-        inner.handleSourceEvents(event);
-    }
-
-    @Override
-    public void pauseOrResumeSplits(Collection<String> toPause, Collection<String> toResume) {
-        inner.pauseOrResumeSplits(toPause, toResume);
-    }
-
-    @Override
-    public void notifyCheckpointComplete(long checkpointId) throws Exception {
-        inner.notifyCheckpointComplete(checkpointId);
-    }
-
-    @Override
-    public void notifyCheckpointAborted(long checkpointId) throws Exception {
-        inner.notifyCheckpointAborted(checkpointId);
-    }
-
-    @Override
-    public void close() throws Exception {
-        inner.close();
     }
 }
