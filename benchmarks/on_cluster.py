@@ -8,9 +8,9 @@ the benchmark's input, at parallelism 1 and 2 in turn, ``--repeat`` times each (
 -p N``), follows each job over the REST API until it finishes, takes its duration from there
 (``/jobs/<id>``: from its creation to its end, as ``get_net_runtime`` on the mini-cluster) and the CPU time
 the cluster's processes used meanwhile (from ``/proc``: cores busy = CPU seconds / wall seconds, both
-from the job's creation until it is seen finished), prints the medians and the ratio of events/s, and stops the cluster. ``--pin``
-puts each TaskManager's threads on a core of its own (``taskset``), as if each ran on a one-core machine
-of its own.
+from the job's creation until it is seen finished), prints the medians and the ratio of events/s, and
+stops the cluster. ``--pin`` puts each TaskManager's threads on a core of its own (``taskset``), as if
+each ran on a one-core machine of its own.
 """
 from __future__ import annotations
 
@@ -63,7 +63,6 @@ class Cluster:
                 raise RuntimeError(f"job {job} is {details['state']}: {self.rest(f'/jobs/{job}/exceptions')}")
             time.sleep(0.5)
         return details
-
 
     def cpu_seconds(self) -> float:
         """CPU time the JobManager and TaskManager processes have used so far (all their threads)."""

@@ -49,11 +49,13 @@ def compare_source(value: str, op: str, literal: Any) -> str:
         return "False"
     if cls == "string" and op == "==":
         return f"{value} == {literal!r}"  # only a string equals a string
-    first = value if value.isidentifier() else f"(_v := {value})"
-    value = value if value.isidentifier() else "_v"
-    of_class = {"number": f"(type({first}) is int or type({value}) is float)",
+    if value.isidentifier():
+        first = name = value
+    else:
+        first, name = f"(_v := {value})", "_v"
+    of_class = {"number": f"(type({first}) is int or type({name}) is float)",
                 "string": f"type({first}) is str", "bool": f"type({first}) is bool"}[cls]
-    return f"({of_class} and {value} {op} {literal!r})"
+    return f"({of_class} and {name} {op} {literal!r})"
 
 
 def same_value(a: Any, b: Any) -> bool:

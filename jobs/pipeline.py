@@ -201,7 +201,7 @@ def batches_of(instants: KeyedStream) -> KeyedStream:
 
 def records_for(config: JobConfig, records: DataStream) -> DataStream:
     """Strings of one record per line as the sink takes them: a Pulsar sink sends each line as a message of
-    its own (split in the JVM); a file sink writes each string as it is, with one write for all its lines."""
+    its own (split in the JVM); a file sink writes each string as it is, one element for all its lines."""
     if not isinstance(config.sink, PulsarSinkConfig):
         return records
     split = records._j_data_stream.flatMap(jvm().timeline.flink.sink.Lines(), Types.STRING().get_java_type_info())
