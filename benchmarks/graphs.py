@@ -23,7 +23,7 @@ from dsl.plan import compile_plan
 from dsl.spec import load_spec
 from jobs.config import JobConfig
 from jobs.pipeline import batches_of, build_graph, instants_of, records_for, sink_output, text_source_stream
-from operators.decode import EVENT_SEPARATOR
+from operators.streams import EVENT_SEPARATOR
 from operators.timelines import TimelineFunction
 
 

@@ -33,7 +33,7 @@ from dsl.plan import Plan, PlanNode
 from engine.codegen import predicate_source
 from engine.incremental import to_record
 from engine.values import compare, same_value
-from operators.decode import EVENT_SEPARATOR
+from operators.streams import EVENT_SEPARATOR
 
 MESSAGE = Types.TUPLE([Types.STRING(), Types.LONG(), Types.INT(), Types.STRING()])
 RECORDS = OutputTag("records", Types.STRING())

@@ -47,7 +47,7 @@ from jobs.artifacts import export_artifacts
 from jobs.config import FileSourceConfig, JobConfig, PulsarSinkConfig, PulsarSourceConfig, RestartConfig
 from jobs.preflight import check_pulsar_endpoints
 from operators.aggregates import AGGREGATE_KEY, CONTRIBUTIONS, CombineFunction, aggregate_key
-from operators.decode import EVENT_SEPARATOR, INSTANT, KEY_TYPE, DeadLetterCount
+from operators.streams import EVENT_SEPARATOR, INSTANT, KEY_TYPE, DeadLetterCount
 from operators.timelines import TimelineFunction
 
 # A reader hands over what it has once no message came for this long; by default the connector waits up

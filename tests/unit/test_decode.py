@@ -8,7 +8,7 @@ import pytest
 
 from engine.decode import PAYLOAD_PREFIX_CHARS, Event, dead_letter, decode_event, reason_class, text_of
 from engine.events import MAX_TIME, MIN_TIME, BadEvent, future_reason, iso_time
-from operators.decode import EVENT_SEPARATOR
+from operators.streams import EVENT_SEPARATOR
 
 
 def reason_of(raw, max_bytes: int = 1 << 20) -> str:

@@ -1,6 +1,6 @@
-"""The job's Python side of decoding: the types the Java decode steps hand over, and the dead-letter count.
+"""The streams between the job's Java front and its Python operators: their types, and the dead-letter count.
 
-Decoding itself runs in the JVM (``jvm/``, package ``timeline.flink.decode``) with the rules of
+Decoding runs in the JVM (``jvm/``, package ``timeline.flink.decode``) with the rules of
 ``engine/decode.py``; the timeline operator receives batches of complete instants (``operators/timelines.py``).
 """
 from __future__ import annotations
