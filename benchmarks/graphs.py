@@ -14,15 +14,18 @@ from __future__ import annotations
 import cProfile
 
 import orjson
-from pyflink.common import Types
-from pyflink.datastream import KeyedProcessFunction, KeyedStream, RuntimeContext, StreamExecutionEnvironment
+from pyflink.common import Types, WatermarkStrategy
+from pyflink.common.serialization import SimpleStringSchema
+from pyflink.datastream import DataStream, KeyedProcessFunction, KeyedStream, RuntimeContext, StreamExecutionEnvironment
+from pyflink.datastream.connectors.file_system import StreamFormat
 from pyflink.datastream.state import ValueStateDescriptor
 
 from benchmarks.naive import build_naive_graph
 from dsl.plan import compile_plan
 from dsl.spec import load_spec
-from jobs.config import JobConfig
-from jobs.pipeline import batches_of, build_graph, instants_of, records_for, sink_output, text_source_stream
+from jobs.config import FileSourceConfig, JobConfig
+from jobs.pipeline import (
+    batches_of, build_graph, from_files, from_pulsar, instants_of, records_for, sink_output, sink_outputs)
 from operators.streams import EVENT_SEPARATOR
 from operators.timelines import TimelineFunction
 
@@ -82,6 +85,14 @@ def instants(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig)
     return instants_of(env, spec.key, spec.time, config).instants
 
 
+def text_source_stream(env: StreamExecutionEnvironment, config: JobConfig) -> DataStream:
+    """The source's records as text, without event time."""
+    if isinstance(config.source, FileSourceConfig):
+        return from_files(env, config.source, StreamFormat.text_line_format(), WatermarkStrategy.no_watermarks())
+    schema = SimpleStringSchema()._j_deserialization_schema
+    return from_pulsar(env, config.source, schema, WatermarkStrategy.no_watermarks())
+
+
 def java_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
     sink_output(text_source_stream(env, config), config, "changes", "sink")
 
@@ -97,8 +108,12 @@ def python_batched_floor(env: StreamExecutionEnvironment, spec_text: str, config
 
 
 def profiled_timelines(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
-    stats_path = str(config.sink.path / PROFILE_FILE)
-    build_graph(env, spec_text, config, timelines_function=lambda text: ProfiledTimelineFunction(text, stats_path))
+    """The job of :func:`jobs.pipeline.build_graph` with :class:`ProfiledTimelineFunction` as its timelines."""
+    spec = load_spec(spec_text)
+    front = instants_of(env, spec.key, spec.time, config)
+    profiled = ProfiledTimelineFunction(spec_text, str(config.sink.path / PROFILE_FILE))
+    timelines = batches_of(front.instants).process(profiled, output_type=Types.STRING()).uid("timelines").name("timelines")
+    sink_outputs(spec, spec_text, config, timelines, front.dead_letters)
 
 
 def naive(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:

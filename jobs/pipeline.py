@@ -26,14 +26,13 @@ import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)  # apache-beam, under PyFlink
 
 from pyflink.common import Configuration, Encoder, Types, WatermarkStrategy
 from pyflink.common.serialization import SimpleStringSchema
 from pyflink.datastream import (
-    DataStream, DataStreamSink, KeyedProcessFunction, KeyedStream, StreamExecutionEnvironment)
+    DataStream, DataStreamSink, KeyedStream, StreamExecutionEnvironment)
 from pyflink.datastream.connectors import Source
 from pyflink.datastream.connectors.base import DeliveryGuarantee
 from pyflink.datastream.connectors.file_system import (
@@ -42,7 +41,7 @@ from pyflink.datastream.connectors.pulsar import (
     PulsarSink, PulsarSource, PulsarSourceBuilder, StartCursor, StopCursor, TopicRoutingMode)
 from pyflink.java_gateway import get_gateway
 
-from dsl.spec import load_spec
+from dsl.spec import Spec, load_spec
 from jobs.artifacts import export_artifacts
 from jobs.config import FileSourceConfig, JobConfig, PulsarSinkConfig, PulsarSourceConfig, RestartConfig
 from jobs.preflight import check_pulsar_endpoints
@@ -145,14 +144,19 @@ def add_metric_reporters() -> None:
     os.environ["HADOOP_CLASSPATH"] = os.pathsep.join(filter(None, [present, *jars]))
 
 
-def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig,
-                timelines_function: Callable[[str], KeyedProcessFunction] = TimelineFunction) -> None:
-    """Add the job of the spec written as ``spec_text`` to ``env`` (its timelines function made by
-    ``timelines_function`` from the spec's text)."""
+def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
+    """Add the job of the spec written as ``spec_text`` to ``env``."""
     spec = load_spec(spec_text)
     front = instants_of(env, spec.key, spec.time, config)
-    timelines = batches_of(front.instants).process(timelines_function(spec_text), output_type=Types.STRING()) \
+    timelines = batches_of(front.instants).process(TimelineFunction(spec_text), output_type=Types.STRING()) \
         .uid("timelines").name("timelines")
+    sink_outputs(spec, spec_text, config, timelines, front.dead_letters)
+
+
+def sink_outputs(spec: Spec, spec_text: str, config: JobConfig, timelines: DataStream,
+                 dead_letters: DataStream) -> None:
+    """The change records of ``timelines``, its aggregates' records (``spec_text``'s, if it has any) and the
+    dead letters, each to its sink."""
     # chained to the keyed operator at its parallelism: keeps each key's records in order
     sink_output(records_for(config, timelines), config, "changes", "sink")
     if spec.aggregates:
@@ -162,7 +166,7 @@ def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConf
                       .uid("aggregates").name("aggregates"))
         # chained to the aggregate operator: keeps each (aggregate, group)'s records in time order
         sink_output(aggregates, config, "aggregates", "aggregate-sink")
-    dead_letters = (front.dead_letters.map(DeadLetterCount(), output_type=Types.STRING())
+    dead_letters = (dead_letters.map(DeadLetterCount(), output_type=Types.STRING())
                     .uid("dead-letters").name("dead-letters").set_parallelism(1))
     sink_output(dead_letters, config, "dead_letters", "dead-letter-sink").set_parallelism(1)
 
@@ -225,14 +229,6 @@ def source_stream(env: StreamExecutionEnvironment, config: JobConfig, decoding: 
     if isinstance(config.source, FileSourceConfig):
         return from_files(env, config.source, StreamFormat(decode.JsonLinesFormat(*decoding)), strategy)
     return from_pulsar(env, config.source, decode.DecodingSchema(*decoding), strategy)
-
-
-def text_source_stream(env: StreamExecutionEnvironment, config: JobConfig) -> DataStream:
-    """The source's records as text, without event time."""
-    if isinstance(config.source, FileSourceConfig):
-        return from_files(env, config.source, StreamFormat.text_line_format(), WatermarkStrategy.no_watermarks())
-    schema = SimpleStringSchema()._j_deserialization_schema
-    return from_pulsar(env, config.source, schema, WatermarkStrategy.no_watermarks())
 
 
 def from_files(env: StreamExecutionEnvironment, source: FileSourceConfig, lines: StreamFormat,
