@@ -17,7 +17,7 @@ import orjson
 
 from dsl.plan import compile_plan
 from dsl.spec import load_spec_file
-from cli.generate import generate_sessions
+from sessions.generate import generate_sessions
 from engine import batch, reference
 from engine.decode import decode_event
 from engine.incremental import Engine

@@ -38,7 +38,7 @@ from pyflink.common import Configuration
 from dsl.plan import compile_plan
 from dsl.spec import load_spec
 from jobs.config import job_config
-from cli.generate import generate_sessions
+from sessions.generate import generate_sessions
 from jobs.pipeline import RunOptions, create_environment
 from engine import batch
 from engine.decode import decode_event

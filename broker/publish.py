@@ -14,7 +14,7 @@ from typing import Iterator
 import orjson
 import pulsar
 
-from cli.generate import generate_sessions
+from sessions.generate import generate_sessions
 
 
 def payloads(args: argparse.Namespace) -> Iterator[bytes]:

@@ -15,13 +15,13 @@ from dsl.spec import Spec, load_spec_file
 from jobs.arguments import add_job_arguments, job_from_arguments
 from jobs.config import load_job
 from cli.explain import explain_json, explain_text
-from cli.generate import generate_sessions
 from cli.run import PREFLIGHT_FAILED, run_job
 from changestream.records import TOPIC_SCHEMES, read_records
 from engine import batch, reference
 from engine.decode import Event, decode_event, is_blank, text_of
 from engine.incremental import Engine
 from engine.events import BadEvent, event_time
+from sessions.generate import generate_sessions
 
 
 def read_events(path: Path, spec: Spec, strict: bool) -> Iterator[Event]:

@@ -37,6 +37,6 @@ echo "== change stream ($OUT)"
 "$PY" "$ROOT/scripts/consume.py" "$OUT" --service-url "$URL" --idle 3 --summary
 echo "== dead letters ($OUT-dead-letters)"
 "$PY" "$ROOT/scripts/consume.py" "$OUT-dead-letters" --service-url "$URL" --idle 2
-events=$("$PY" -c "from cli.generate import generate_sessions as g; print(sum(1 for _ in g($SESSIONS, 1)))")
+events=$("$PY" -c "from sessions.generate import generate_sessions as g; print(sum(1 for _ in g($SESSIONS, 1)))")
 echo "== $events events in $((seconds / 1000)).$(( seconds % 1000 / 100 ))s end to end (job start-up included):" \
      "$(( events * 1000 / seconds )) events/s"

@@ -18,7 +18,7 @@ from broker.consume import read_topic
 from broker.local import PULSAR_SH
 from broker.publish import publish
 
-from cli.generate import generate_sessions
+from sessions.generate import generate_sessions
 
 from .conftest import CIRR, FLUSH_KEY, canonical, flush_event, read_messages, read_until_complete
 from .flink_cluster import FlinkCluster

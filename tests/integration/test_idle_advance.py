@@ -5,7 +5,7 @@ import orjson
 import pytest
 
 from broker.publish import publish
-from cli.generate import generate_sessions
+from sessions.generate import generate_sessions
 from dsl.plan import compile_plan
 from dsl.spec import load_spec
 from engine import batch

@@ -14,7 +14,7 @@ from broker.consume import read_topic
 from broker.publish import publish
 from dsl.plan import compile_plan
 from dsl.spec import load_spec_file
-from cli.generate import generate_sessions
+from sessions.generate import generate_sessions
 from engine import batch, reference
 from engine.decode import decode_event
 from engine.incremental import Engine

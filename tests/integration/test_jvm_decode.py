@@ -14,7 +14,7 @@ from pyflink.datastream import DataStream, StreamExecutionEnvironment
 from pyflink.datastream.connectors.file_system import FileSink, FileSource, OutputFileConfig, StreamFormat
 from pyflink.java_gateway import get_gateway
 
-from cli.generate import generate_sessions
+from sessions.generate import generate_sessions
 from engine.decode import dead_letter, decode_payload, text_of
 from engine.events import BadEvent
 from jobs.artifacts import export_artifacts

@@ -5,7 +5,7 @@ import orjson
 import pytest
 
 from broker.publish import publish
-from cli.generate import generate_sessions
+from sessions.generate import generate_sessions
 from engine.records import change_order
 
 from .conftest import (FLUSH_KEY, canonical, flush_event, read_messages, read_until_complete, start_timeline_run,

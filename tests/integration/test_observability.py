@@ -19,7 +19,7 @@ import pytest
 
 from broker.local import free_port
 from broker.publish import publish
-from cli.generate import generate_sessions
+from sessions.generate import generate_sessions
 from dsl.plan import compile_plan
 from dsl.spec import load_spec_file
 from engine import batch

@@ -12,7 +12,7 @@ import pytest
 from broker.admin import create_partitioned_topic
 from broker.consume import read_topic
 from broker.publish import publish
-from cli.generate import generate_sessions
+from sessions.generate import generate_sessions
 from engine.records import change_order
 
 from .conftest import FLUSH_KEY, flush_event, hold_topic, read_until_complete, start_timeline_run, stop_job, \

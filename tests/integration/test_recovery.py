@@ -12,7 +12,7 @@ import pytest
 
 from broker.consume import read_topic
 from broker.publish import publish
-from cli.generate import generate_sessions
+from sessions.generate import generate_sessions
 
 from .conftest import (FLUSH_KEY, JOB_TIMEOUT_S, canonical, flush_event, read_until_complete, start_timeline_run,
                        stop_job, topic_messages)

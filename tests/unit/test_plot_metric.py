@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from dsl.spec import load_spec_file
-from cli.generate import generate_sessions
+from sessions.generate import generate_sessions
 from cli.plot_metric import plot_metric
 from engine.decode import Event
 

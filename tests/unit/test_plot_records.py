@@ -8,7 +8,7 @@ import orjson
 import pytest
 from matplotlib import dates
 
-from cli.generate import generate_sessions
+from sessions.generate import generate_sessions
 from cli.main import main
 from cli.plot import plot_key_records
 from cli.plot_metric import plot_metric_records
