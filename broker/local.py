@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
 from jobs.artifacts import export_artifacts
+from jobs.ports import free_port
 
 PULSAR_SH = Path(__file__).resolve().parents[1] / "scripts" / "pulsar.sh"
 
@@ -16,12 +16,6 @@ PULSAR_SH = Path(__file__).resolve().parents[1] / "scripts" / "pulsar.sh"
 class LocalBroker(NamedTuple):
     service_url: str  # pulsar://127.0.0.1:PORT
     admin_url: str  # http://127.0.0.1:PORT, the admin REST API
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager

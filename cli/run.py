@@ -1,13 +1,14 @@
 """``timeline run``: checks before the job starts, the job's id and progress while it runs, a clear failure."""
 from __future__ import annotations
 
-import socket
 import sys
 import tempfile
 import time
 
 from cli.progress import job_totals, progress_line, progress_of
 from jobs.config import Job
+from jobs.java_errors import root_cause
+from jobs.ports import free_port
 from jobs.preflight import PreflightError, preflight
 
 PREFLIGHT_FAILED = 2  # the exit status when the job cannot start
@@ -24,7 +25,7 @@ def run_job(job: Job, parallelism: int, execution_mode: str, resume_from: str | 
     from jobs.pipeline import RunOptions, submit  # imports PyFlink, slow
 
     conf = dict(flink_conf)
-    conf.setdefault("rest.port", str(_free_port()))
+    conf.setdefault("rest.port", str(free_port()))
     options = RunOptions(parallelism, execution_mode, resume_from, flink_conf=tuple(conf.items()))
     started = time.monotonic()
     try:
@@ -58,17 +59,6 @@ def run_job(job: Job, parallelism: int, execution_mode: str, resume_from: str | 
           f"{time.monotonic() - started:.1f}s in all", file=sys.stderr)
 
 
-def root_cause(error: BaseException) -> str:
-    """The innermost Java exception of a Py4J error, as ``Class: message``; else the error itself."""
-    cause = getattr(error, "java_exception", None)
-    if cause is None:
-        return f"{type(error).__name__}: {error}"
-    while cause.getCause() is not None and cause.getCause() != cause:
-        cause = cause.getCause()
-    message = cause.getMessage()
-    return cause.getClass().getSimpleName() + (f": {message}" if message else "")
-
-
 def _failed(error: BaseException, spec_name: str) -> None:
     with tempfile.NamedTemporaryFile("w", prefix=f"timeline-{spec_name}-", suffix=".log", delete=False) as log:
         log.write(str(error))
@@ -76,8 +66,3 @@ def _failed(error: BaseException, spec_name: str) -> None:
           file=sys.stderr)
     raise SystemExit(1) from None
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from jobs.config import FileSinkConfig, FileSourceConfig, JobConfig, PulsarSinkConfig
+from jobs.java_errors import root_cause
 from jobs.pulsar_security import PulsarSecurity
 
 _TOPIC = re.compile(r"(?:(?:non-)?persistent://[^/\s]+/[^/\s]+/)?[^/\s]+")
@@ -112,7 +113,7 @@ def _lookup(section: str, service_url: str, security: PulsarSecurity, topic: str
         client = builder.build()
         client.getPartitionsForTopic(topic).get(LOOKUP_TIMEOUT_S, seconds)
     except Exception as error:  # noqa: BLE001  (a Py4J error wrapping the Java one)
-        answer = _root_cause(error)
+        answer = root_cause(error)
         if security.token:
             answer = answer.replace(security.token, "***")
         raise PreflightError(f"'{section}': Pulsar at {service_url} refused topic {topic}: {answer}"
@@ -121,12 +122,3 @@ def _lookup(section: str, service_url: str, security: PulsarSecurity, topic: str
         if client is not None:
             client.close()
 
-
-def _root_cause(error: Exception) -> str:
-    """``Class: message`` of the innermost Java exception behind a Py4J error."""
-    throwable = getattr(error, "java_exception", None)
-    if throwable is None:
-        return str(error)
-    while throwable.getCause() is not None:
-        throwable = throwable.getCause()
-    return f"{throwable.getClass().getSimpleName()}: {throwable.getMessage()}"

@@ -23,7 +23,7 @@ TIMEOUT="${FLINK_START_TIMEOUT:-180}"
 PYTHON="$ROOT/.venv/bin/python"
 
 log() { echo "cluster.sh: $*" >&2; }
-free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+free_port() { "$PYTHON" -c 'from jobs.ports import free_port; print(free_port())'; }
 alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 rest_url() { echo "http://127.0.0.1:$(cat "$DIR/rest.port")"; }
 

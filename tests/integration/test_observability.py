@@ -17,7 +17,7 @@ import orjson
 import pulsar
 import pytest
 
-from broker.local import free_port
+from jobs.ports import free_port
 from broker.publish import publish
 from sessions.generate import generate_sessions
 from dsl.plan import compile_plan
