@@ -26,6 +26,7 @@ from engine import batch
 from engine.decode import decode_event, reason_class
 from engine.incremental import Engine
 
+from .pane_png import render
 from .conftest import JOB_TIMEOUT_S, ROOT, TIMELINE, flush_event, read_until_complete, stop_job
 
 pytestmark = [pytest.mark.flink, pytest.mark.pulsar]
@@ -169,6 +170,7 @@ def test_tail_shows_every_key_on_a_terminal(running_job, tmp_path):
         screen = wait_for(lambda: (lambda text: text if f"{len(keys)} keys" in text
                                    and "cirr_by_cdn" in text else None)(shown()), "the tail screen")
         (tmp_path / "tail.txt").write_text(screen)
+        render(screen, tmp_path / "tail.png")  # docs/images/tail.png is one of these
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], check=False)
     rows = {line.split()[0]: line for line in screen.splitlines() if line.split()}

@@ -1,10 +1,10 @@
-"""Render a captured terminal pane (``tmux capture-pane -p``) as a PNG, for the README.
+"""A captured terminal pane (``tmux capture-pane -p``) drawn as a PNG.
 
-    python scripts/pane_png.py tail.txt docs/images/tail.png
+``test_observability.py`` draws the ``timeline tail`` screen it captured next to its text (``tail.png`` in the
+test's temporary folder); ``docs/images/tail.png`` is a copy of one.
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -22,7 +22,3 @@ def render(text: str, out: Path) -> None:
     figure.text(0.2 / width, 1 - 0.15 / (len(lines) * LINE_HEIGHT_IN + 0.3), "\n".join(lines), va="top",
                 ha="left", family="monospace", fontsize=10, color="#e0e0e0", linespacing=1.35)
     figure.savefig(out, dpi=110, facecolor=figure.get_facecolor())
-
-
-if __name__ == "__main__":
-    render(Path(sys.argv[1]).read_text(), Path(sys.argv[2]))
