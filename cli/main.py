@@ -12,7 +12,7 @@ import orjson
 from dsl.errors import SpecError
 from dsl.plan import compile_plan
 from dsl.spec import Spec, load_spec_file
-from jobs.arguments import add_job_arguments, job_from_arguments
+from jobs.arguments import add_job_arguments, flink_options, job_from_arguments
 from jobs.config import load_job
 from cli.explain import explain_json, explain_text
 from cli.run import PREFLIGHT_FAILED, run_job
@@ -96,13 +96,8 @@ def cmd_run(args: argparse.Namespace) -> None:
     except SpecError as error:  # the job cannot start: the same status as a failed preflight check
         print(error, file=sys.stderr)
         raise SystemExit(PREFLIGHT_FAILED) from None
-    flink_conf = []
-    for option in args.flink_conf:
-        key, separator, value = option.partition("=")
-        if not separator or not key.strip():
-            raise SystemExit(f"-D wants KEY=VALUE, got {option!r}")
-        flink_conf.append((key.strip(), value.strip()))
-    run_job(job, args.parallelism, args.execution_mode, args.resume_from, tuple(flink_conf), args.progress_every)
+    flink_conf = flink_options(args.flink_conf)
+    run_job(job, args.parallelism, args.execution_mode, args.resume_from, flink_conf, args.progress_every)
 
 
 def cmd_plot(args: argparse.Namespace) -> None:

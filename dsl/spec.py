@@ -39,6 +39,7 @@ class Spec:
     sink: dict[str, Any] = field(default_factory=dict)
     watermark: dict[str, Any] = field(default_factory=dict)
     checkpoint: dict[str, Any] = field(default_factory=dict)
+    written: WrittenSpec | None = field(default=None, compare=False, repr=False)  # None: not from YAML text
 
 
 # --- loading -------------------------------------------------------------------
@@ -106,29 +107,40 @@ def load_spec(text: str, filename: str = "<spec>") -> Spec:
             for section in _SECTION_KEYS
             if section in sections
         },
+        written=WrittenSpec(document),
     )
 
 
-def locate_setting(error: SpecError, text: str, filename: str, keys: tuple[str, ...], at_key: bool) -> SpecError:
-    """``error``, about the setting at ``keys`` (e.g. sink, pulsar, delivery), at its place in the spec ``text``.
+class WrittenSpec:
+    """A spec's YAML text and node tree as loaded: where each of its settings is written."""
 
-    At the key itself when ``at_key``, else at its value; a setting the spec
-    does not write is located at the nearest enclosing one that it does.
-    """
-    document = _Document(text.removeprefix("\ufeff"), filename)
-    node = document.root
-    for key in keys:
-        if not isinstance(node, yaml.MappingNode):
-            break
-        entry = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
-        if entry is None:
-            break
-        key_node, node = entry
-        if at_key and key == keys[-1]:
-            node = key_node
-    if node is document.root:
-        return SpecError(error.message, filename=filename)
-    return document.error_at(node, error.message)
+    def __init__(self, document: _Document) -> None:
+        self._document = document
+
+    @property
+    def text(self) -> str:
+        return self._document.text
+
+    def locate_setting(self, message: str, keys: tuple[str, ...], at_key: bool) -> SpecError:
+        """An error about the setting at ``keys`` (e.g. sink, pulsar, delivery), at its place in the spec.
+
+        At the key itself when ``at_key``, else at its value; a setting the spec
+        does not write is located at the nearest enclosing one that it does.
+        """
+        document = self._document
+        node = document.root
+        for key in keys:
+            if not isinstance(node, yaml.MappingNode):
+                break
+            entry = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
+            if entry is None:
+                break
+            key_node, node = entry
+            if at_key and key == keys[-1]:
+                node = key_node
+        if node is document.root:
+            return SpecError(message, filename=document.filename)
+        return document.error_at(node, message)
 
 
 class _Declared(NamedTuple):

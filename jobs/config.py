@@ -2,29 +2,26 @@
 
 Each section becomes a small frozen dataclass; a missing section takes its
 default (file source ``events.jsonl``, file sink ``out``). Errors are
-:class:`SpecError`\\ s naming the offending key, e.g. ``'sink.pulsar.topic'``.
+:class:`SettingError`\\ s naming the offending key, e.g. ``'sink.pulsar.topic'``; :func:`job_of` places them
+in the spec's file, with line, column and caret.
 """
 from __future__ import annotations
 
-import copy
-import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
 from dsl.errors import SpecError, did_you_mean
 from dsl.parser import duration_setting
 from dsl.render import render_duration, render_value as shown
-from dsl.spec import Spec, load_spec_file, locate_setting
+from dsl.spec import Spec, load_spec_file
 from jobs.pulsar_security import PulsarSecurity
 
 DEFAULT_SERVICE_URL = "pulsar://127.0.0.1:6650"
 DEFAULT_SOURCE = {"file": {"path": "events.jsonl"}}
 DEFAULT_SINK = {"file": {"path": "out"}}
-_SECTIONS = ("source", "sink", "watermark", "checkpoint")
 
 
 @dataclass(frozen=True)
@@ -119,24 +116,21 @@ class Job:
     config: JobConfig
 
 
-def load_job(path: Path, source: str | None = None, sink: str | None = None,
-             assignments: tuple[str, ...] = (), base_dir: Path | None = None) -> Job:
-    """Read the spec at ``path`` and validate all of it; errors have the file, line, column and a caret.
+def load_job(path: Path, base_dir: Path | None = None) -> Job:
+    """Read the spec at ``path`` and validate all of it; errors have the file, line, column and a caret."""
+    return job_of(load_spec_file(path), base_dir)
 
-    A setting given on the command line (``source``, ``sink``, ``--set``
-    ``assignments``, see :func:`with_overrides`) has no place in the file: its
-    error says so instead.
-    """
-    spec = load_spec_file(path)
-    text = Path(path).read_text(encoding="utf-8")
+
+def job_of(spec: Spec, base_dir: Path | None = None, overridden: tuple[tuple[str, ...], ...] = ()) -> Job:
+    """``spec`` with its job sections validated (:func:`job_config`); an error about a setting has the place
+    where the spec writes it, or says that it was set on the command line if it is under one of the
+    ``overridden`` keys (such as ``('sink',)`` or ``('source', 'pulsar', 'bounded')``)."""
     try:
-        return Job(text, spec, job_config(with_overrides(spec, source, sink, assignments), base_dir))
+        return Job(spec.written.text, spec, job_config(spec, base_dir))
     except SettingError as error:
-        overridden = [("source",)] * bool(source) + [("sink",)] * bool(sink) + [
-            tuple(assignment.partition("=")[0].strip().split(".")) for assignment in assignments]
         if any(error.keys[:len(keys)] == keys or keys[:len(error.keys)] == error.keys for keys in overridden):
             raise SpecError(f"{error.message} (set on the command line)") from None
-        raise locate_setting(error, text, str(path), error.keys, error.at_key) from None
+        raise spec.written.locate_setting(error.message, error.keys, error.at_key) from None
 
 
 def job_config(spec: Spec, base_dir: Path | None = None) -> JobConfig:
@@ -298,13 +292,15 @@ def _security(pulsar: _Section, base: Path) -> PulsarSecurity:
     auth.only("token_file", "token_env")
     tls.only("trust_certs", "hostname_verification", "allow_insecure")
     if len(auth.values) > 1:
-        raise SpecError(f"'{auth.path}' takes one of 'token_file' and 'token_env', not both")
+        raise SettingError(f"'{auth.path}' takes one of 'token_file' and 'token_env', not both", auth.keys)
     token_file = auth.path_value("token_file", base) if "token_file" in auth.values else None
     if token_file is not None and not _readable(token_file):
-        raise SpecError(f"{auth.name('token_file')}: cannot read the token file {token_file}")
+        raise SettingError(f"{auth.name('token_file')}: cannot read the token file {token_file}",
+                           (*auth.keys, "token_file"))
     token_env = auth.string("token_env") if "token_env" in auth.values else None
     if token_env is not None and not os.environ.get(token_env, "").strip():
-        raise SpecError(f"{auth.name('token_env')}: the environment variable {token_env} is not set or empty")
+        raise SettingError(f"{auth.name('token_env')}: the environment variable {token_env} is not set or empty",
+                           (*auth.keys, "token_env"))
     return PulsarSecurity(
         token_file=token_file,
         token_env=token_env,
@@ -356,57 +352,13 @@ def _restart(section: _Section) -> RestartConfig:
     """What Flink does when a task fails: restart from the last checkpoint after a delay, or fail the job."""
     attempts = section.values.get("restart_attempts")
     if attempts is not None and (not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1):
-        raise SpecError(f"{section.name('restart_attempts')} must be a positive integer, got {attempts!r}")
+        raise section.error("restart_attempts", f"must be a positive integer, got {shown(attempts)}")
     strategy = section.choice("restart", "exponential-delay", "fixed-delay", "none")
     if attempts is not None and strategy != "fixed-delay":
-        raise SpecError(f"{section.name('restart_attempts')} applies to 'restart: fixed-delay' only")
+        raise section.error("restart_attempts", "applies to 'restart: fixed-delay' only")
     return RestartConfig(
         strategy=strategy,
         delay_ms=section.duration("restart_delay", "1s"),
         max_delay_ms=section.duration("restart_max_delay", "1m"),
         attempts=attempts,
     )
-
-
-def with_overrides(spec: Spec, source: str | None = None, sink: str | None = None,
-                   assignments: tuple[str, ...] = ()) -> Spec:
-    """``spec`` with its job sections changed from the command line.
-
-    ``source`` and ``sink`` are ``file:PATH`` or ``pulsar[:TOPIC]`` (keeping the
-    spec's other Pulsar settings); each assignment is ``SECTION.KEY.SUB=VALUE``
-    with a YAML value, e.g. ``source.pulsar.bounded=true``.
-    """
-    sections = copy.deepcopy({name: getattr(spec, name) for name in _SECTIONS})
-    if source:
-        sections["source"] = _endpoint(sections["source"], source, "--source", "topics", lambda topic: [topic])
-    if sink:
-        sections["sink"] = _endpoint(sections["sink"], sink, "--sink", "topic", lambda topic: topic)
-    for assignment in assignments:
-        _assign(sections, assignment)
-    return dataclasses.replace(spec, **sections)
-
-
-def _endpoint(section: dict[str, Any], text: str, option: str, topic_key: str,
-              topic_value: Callable[[str], Any]) -> dict[str, Any]:
-    kind, _, argument = text.partition(":")
-    if kind == "file" and argument:
-        return {"file": {"path": argument}}
-    if kind == "pulsar":
-        pulsar = dict(section.get("pulsar") or {})
-        if argument:
-            pulsar[topic_key] = topic_value(argument)
-        return {"pulsar": pulsar}
-    raise SpecError(f"{option} wants file:PATH or pulsar[:TOPIC], got {text!r}")
-
-
-def _assign(sections: dict[str, Any], assignment: str) -> None:
-    path, separator, text = assignment.partition("=")
-    keys = path.strip().split(".")
-    if not separator or len(keys) < 2 or keys[0] not in _SECTIONS:
-        raise SpecError(f"--set wants SECTION.KEY=VALUE with SECTION one of {', '.join(_SECTIONS)}, got {assignment!r}")
-    target = sections[keys[0]]
-    for key in keys[1:-1]:
-        target = target.setdefault(key, {})
-        if not isinstance(target, dict):
-            raise SpecError(f"--set {path}: '{key}' is not a mapping")
-    target[keys[-1]] = yaml.safe_load(text)

@@ -60,7 +60,7 @@ def test_check_reports_job_settings_with_file_line_column_and_caret(tmp_path, se
 
 
 def test_a_bad_setting_from_the_command_line_says_so(tmp_path):
-    from jobs.config import load_job
+    from jobs.arguments import load_job
 
     with pytest.raises(Exception) as error:
         load_job(SPEC, sink="pulsar:out", assignments=("sink.pulsar.delivery=twice",))

@@ -7,7 +7,8 @@ import pytest
 
 from dsl.errors import SpecError
 from dsl.spec import load_spec
-from jobs.config import job_config, with_overrides
+from jobs.arguments import with_overrides
+from jobs.config import job_config, job_of
 from jobs.pulsar_security import TOKEN_PLUGIN
 
 SPEC = load_spec("""\
@@ -79,3 +80,19 @@ def test_bad_security_settings_name_the_key(assignment, message):
     with pytest.raises(SpecError) as error:
         config(assignment)
     assert str(error.value).startswith(message)
+
+
+@pytest.mark.parametrize("auth, line, column, message", [
+    ("      token_file: /nonexistent/token\n", 10, 19,
+     "'sink.pulsar.auth.token_file': cannot read the token file /nonexistent/token"),
+    ("      token_env: TIMELINE_UNSET_TOKEN\n", 10, 18,
+     "'sink.pulsar.auth.token_env': the environment variable TIMELINE_UNSET_TOKEN is not set or empty"),
+    ("      token_file: t\n      token_env: T\n", 10, 7,
+     "'sink.pulsar.auth' takes one of 'token_file' and 'token_env', not both"),
+])
+def test_bad_security_settings_in_the_file_have_its_line_column_and_caret(auth, line, column, message):
+    text = SPEC.written.text + "sink:\n  pulsar:\n    topic: changes\n    auth:\n" + auth
+    with pytest.raises(SpecError) as error:
+        job_of(load_spec(text, "b.yaml"), Path("/"))
+    written = text.splitlines()[line - 1]
+    assert str(error.value) == f"b.yaml:{line}:{column}: {message}\n  {written.strip()}\n  {' ' * (column - 7)}^"

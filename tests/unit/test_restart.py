@@ -3,7 +3,7 @@ import pytest
 
 from dsl.errors import SpecError
 from dsl.spec import load_spec
-from jobs.config import RestartConfig, job_config
+from jobs.config import RestartConfig, job_config, job_of
 from jobs.pipeline import restart_settings
 
 SPEC = "name: demo\nkey: id\ntime: ts\ntimelines:\n  s: latest_event_to_state(player)\n"
@@ -48,3 +48,18 @@ def test_none_fails_the_job_at_the_first_failure():
 def test_bad_restart_settings_name_the_key(checkpoint, message):
     with pytest.raises(SpecError, match=message):
         restart_of(checkpoint)
+
+
+@pytest.mark.parametrize(("written", "column", "message"), [
+    ("  restart: bogus\n", 12, "'checkpoint.restart' must be one of exponential-delay, fixed-delay, none, got \"bogus\""),
+    ("  restart: fixed-delay\n  restart_attempts: bogus\n", 21,
+     "'checkpoint.restart_attempts' must be a positive integer, got \"bogus\""),
+    ("  restart_attempts: 3\n", 21, "'checkpoint.restart_attempts' applies to 'restart: fixed-delay' only"),
+])
+def test_bad_restart_settings_are_placed_in_the_file_with_a_caret(written, column, message):
+    text = SPEC + "checkpoint:\n" + written
+    with pytest.raises(SpecError) as error:
+        job_of(load_spec(text, "b.yaml"))
+    line = text.count("\n")  # the last line written
+    bad = text.splitlines()[line - 1]
+    assert str(error.value) == f"b.yaml:{line}:{column}: {message}\n  {bad.strip()}\n  {' ' * (column - 3)}^"

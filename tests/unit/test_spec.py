@@ -291,3 +291,25 @@ def test_durations_past_the_limit_are_spec_errors(timelines, session_timeout):
     error = load_error(f"name: n\nkey: k\ntime: t\ntimelines:\n  x: has_existed(a == 1)\n  y: {timelines}\n"
                        f"session_timeout: {session_timeout}\n")
     assert "longer than the limit of 1000000000000000 ms" in error.message
+
+
+JOB_SECTIONS = VALID + "sink:\n  pulsar:\n    topic: changes\n    delivery: twice\nwatermark: {}\n"
+
+
+@pytest.mark.parametrize(
+    ("keys", "at_key", "place"),
+    [
+        (("sink", "pulsar", "delivery"), False, (10, 15, "delivery: twice")),  # at the value
+        (("sink", "pulsar", "delivery"), True, (10, 5, "delivery: twice")),  # at the key
+        (("sink", "pulsar", "batching"), False, (9, 5, "topic: changes")),  # not written: at its section
+        (("watermark", "idle_timeout"), False, (11, 12, "watermark: {}")),
+    ],
+)
+def test_a_setting_is_placed_where_the_loaded_spec_writes_it(keys, at_key, place):
+    error = load_spec(JOB_SECTIONS, "b.yaml").written.locate_setting("bad", keys, at_key)
+    assert (error.filename, error.line, error.column, error.source_line.strip()) == ("b.yaml", *place)
+
+
+def test_a_setting_of_a_section_the_spec_does_not_write_has_the_file_only():
+    error = load_spec(VALID, "b.yaml").written.locate_setting("bad", ("checkpoint", "interval"), False)
+    assert str(error) == "b.yaml: bad"
