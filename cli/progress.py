@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from urllib.error import URLError
 
 # the operators' metrics (docs/job.md) that the progress line sums over all subtasks
-_SUMMED = ("eventsDecoded", "deadLetters", "lateEvents", "changeRecords", "aggregateRecords")
+_SUMMED = ("deadLetters", "changeRecords", "aggregateRecords")
 _LAG = "eventTimeLag"
+_READ = "eventsRead"  # what the sources passed on: each payload read is an event or a dead letter
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ def progress_of(totals: dict[str, float]) -> Progress:
     """Progress from the job's metric totals by name (``eventTimeLag``: the largest of the subtasks)."""
     count = lambda name: int(totals.get(name, 0))  # noqa: E731
     lag = totals.get(_LAG)
-    return Progress(read=count("eventsDecoded") + count("deadLetters") - count("lateEvents"),
+    return Progress(read=count(_READ),
                     written=count("changeRecords") + count("aggregateRecords"),
                     dead_letters=count("deadLetters"), lag_ms=int(lag) if lag else None)
 
@@ -45,11 +46,19 @@ def _duration(ms: int) -> str:
 
 
 def job_totals(rest_url: str, job_id: str, timeout_s: float = 5.0) -> dict[str, float] | None:
-    """The job's own metrics summed over subtasks (``eventTimeLag``: the maximum), or None if the REST API
-    does not answer (the job is starting or has ended)."""
+    """The job's own metrics summed over subtasks (``eventTimeLag``: the maximum) and ``eventsRead``, or None
+    if the REST API does not answer (the job is starting or has ended).
+
+    ``eventsRead`` is what the source vertices (decode is chained to the source) sent on, events and dead
+    letters: Flink's own record count of each source subtask, final once the subtask has finished, where an
+    operator's metric keeps the value last fetched before it finished (a bounded source finishes early).
+    """
     try:
-        vertices = _get(f"{rest_url}/jobs/{job_id}", timeout_s)["vertices"]
-        totals: dict[str, float] = {}
+        job = _get(f"{rest_url}/jobs/{job_id}", timeout_s)
+        vertices = job["vertices"]
+        sources = {node["id"] for node in job["plan"]["nodes"] if not node.get("inputs")}
+        totals: dict[str, float] = {_READ: sum(vertex["metrics"]["write-records"] for vertex in vertices
+                                               if vertex["id"] in sources)}
         for vertex in vertices:
             base = f"{rest_url}/jobs/{job_id}/vertices/{vertex['id']}/subtasks/metrics"
             ids = [metric["id"] for metric in _get(base, timeout_s)

@@ -27,7 +27,7 @@ from engine.decode import decode_event, reason_class
 from engine.incremental import Engine
 
 from .pane_png import render
-from .conftest import JOB_TIMEOUT_S, ROOT, TIMELINE, flush_event, read_until_complete, stop_job
+from .conftest import JOB_TIMEOUT_S, ROOT, TIMELINE, flush_event, read_until_complete, stop_job, timeline_run
 
 pytestmark = [pytest.mark.flink, pytest.mark.pulsar]
 SPEC_PATH = ROOT / "examples" / "cirr-by-cdn.yaml"
@@ -189,3 +189,15 @@ def test_run_stops_before_the_job_on_a_topic_the_broker_does_not_know(pulsar_url
     assert done.stderr.startswith(f"timeline run: 'source.pulsar': Pulsar at {pulsar_url} refused topic {topic}: "), \
         done.stderr
     assert len(done.stderr.splitlines()) == 1
+
+
+def test_a_bounded_jobs_last_progress_line_counts_every_event_the_pulsar_source_read(pulsar_url, topic, tmp_path):
+    events = [orjson.dumps(event) for event in generate_sessions(300, seed=22, span_ms=300_000)]
+    published = publish(pulsar_url, topic("in"), iter([*events, *BAD[:4]]))
+    done = timeline_run("--source", f"pulsar:{topic('in')}", "--sink", f"pulsar:{topic('out')}",
+                        "--set", f"source.pulsar.service_url={pulsar_url}",
+                        "--set", f"sink.pulsar.service_url={pulsar_url}",
+                        "--set", "source.pulsar.bounded=true", "--progress-every", "1", cwd=tmp_path, spec=SPEC_PATH)
+    progress = [line for line in done.stderr.splitlines() if re.match(r"\d\d:\d\d:\d\d read ", line)]
+    assert progress, done.stderr
+    assert f" read {published:,} events, " in progress[-1], progress
