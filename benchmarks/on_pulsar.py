@@ -36,8 +36,10 @@ from benchmarks.job import (CIRR, JAVA, PYTHON, TIMELINE, VARIANTS, Variant, chi
 from broker.admin import create_partitioned_topic
 from broker.local import LocalBroker, local_broker
 from broker.publish import publish
+from dsl.spec import load_spec_file
 
 DRAIN_S = 10  # after the last event: the watermark bound, the sink's flush, a margin
+KEY_FIELD = load_spec_file(CIRR).key  # messages are keyed by it, as producers should
 
 
 def pulsar_spec_text(variant: Variant, url: str, source: str, sink: str, folder: Path, bounded: bool) -> str:
@@ -57,7 +59,7 @@ def throughput(broker: LocalBroker, events: Path, count: int, folder: Path, part
             create_partitioned_topic(broker.admin_url, topic, topic_partitions)
         started = time.perf_counter()
         with events.open("rb") as lines:
-            publish(broker.service_url, topic, (line.rstrip(b"\n") for line in lines))
+            publish(broker.service_url, topic, (line.rstrip(b"\n") for line in lines), key_field=KEY_FIELD)
         print(f"published {count:,} events to {topic_partitions} partition(s) in {time.perf_counter() - started:.1f} s",
               flush=True)
         print(f"{f'bounded, {topic_partitions} partition(s)':<36}{'events/s':>12}{'wall s':>10}{'job s':>10}"
@@ -88,8 +90,8 @@ def send_at_rate(url: str, topic: str, events: Iterator[dict], rate: int, second
             if (ahead := due - time.time()) > 0:
                 time.sleep(ahead)
             event["ts"] = now = int(time.time() * 1000)
-            sent.add((event["sessionId"], now))
-            producer.send_async(orjson.dumps(event), None)
+            sent.add((event[KEY_FIELD], now))
+            producer.send_async(orjson.dumps(event), None, partition_key=event[KEY_FIELD])
         producer.flush()
     finally:
         client.close()

@@ -6,10 +6,10 @@ import tempfile
 import time
 
 from cli.progress import job_totals, progress_line, progress_of
-from jobs.config import Job
+from jobs.config import Job, PulsarSourceConfig
 from jobs.java_errors import root_cause
 from jobs.ports import free_port
-from jobs.preflight import PreflightError, preflight
+from jobs.preflight import PreflightError, preflight, unkeyed_partitions
 
 PREFLIGHT_FAILED = 2  # the exit status when the job cannot start
 
@@ -22,6 +22,8 @@ def run_job(job: Job, parallelism: int, execution_mode: str, resume_from: str | 
     except PreflightError as error:
         print(f"timeline run: {error}", file=sys.stderr)
         raise SystemExit(PREFLIGHT_FAILED) from None
+    if isinstance(job.config.source, PulsarSourceConfig) and (warning := unkeyed_partitions(job.config.source)):
+        print(f"timeline run: warning: {warning}", file=sys.stderr)
     from jobs.pipeline import RunOptions, submit  # imports PyFlink, slow
 
     conf = dict(flink_conf)

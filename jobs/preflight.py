@@ -8,6 +8,8 @@ named topic with the connector's own Java Pulsar client and the endpoint's
 credentials and TLS settings (which creates nothing), so a broker that refuses
 them fails at once, with the broker's answer, instead of after the job's
 restarts. Secrets never appear in a message.
+
+:func:`unkeyed_partitions` finds a partitioned source topic whose messages carry no key, for a warning.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from jobs.config import FileSinkConfig, FileSourceConfig, JobConfig, PulsarSinkConfig
+from jobs.config import FileSinkConfig, FileSourceConfig, JobConfig, PulsarSinkConfig, PulsarSourceConfig
 from jobs.java_errors import root_cause
 from jobs.pulsar_security import PulsarSecurity
 
@@ -79,6 +81,54 @@ def _pulsar(url: str, section: str, topics: tuple[str, ...], timeout_s: float) -
     except OSError as error:
         reason = error.strerror or str(error) or type(error).__name__
         raise PreflightError(f"cannot reach the Pulsar broker at {url} ({section}.service_url): {reason.lower()}") from None
+
+
+def unkeyed_partitions(source: PulsarSourceConfig, timeout_s: float = 5.0) -> str | None:
+    """Why reading ``source`` may reorder a key's events, if it may: a topic of more than one partition
+    whose messages carry no key; else None.
+
+    The first message of each partition is peeked with a reader (which changes nothing on the broker): one
+    without a key shows a producer that does not route by key (round robin by default), so one key's events
+    can be in several partitions, each read at its own pace, and same-instant events of a key then lose
+    their order. Topics of a ``topic_pattern`` are not checked, nor is anything when the broker does not
+    answer in ``timeout_s`` (the lookup once the job's JVM is up reports that).
+    """
+    import pulsar  # the Pulsar client library is slow to import: only for a Pulsar source
+
+    security = source.security
+    token = security.token_file.read_text(encoding="utf-8").strip() if security.token_file else security.token
+    client = pulsar.Client(source.service_url, authentication=pulsar.AuthenticationToken(token) if token else None,
+                           operation_timeout_seconds=max(1, int(timeout_s)),
+                           connection_timeout_ms=int(timeout_s * 1000),
+                           tls_trust_certs_file_path=str(security.trust_certs) if security.trust_certs else None,
+                           tls_allow_insecure_connection=security.allow_insecure,
+                           tls_validate_hostname=security.hostname_verification,
+                           logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
+    try:
+        for topic in source.topics:
+            partitions = client.get_topic_partitions(topic)
+            if len(partitions) > 1 and any(_first_key(client, partition, timeout_s) == "" for partition in partitions):
+                return (f"topic {topic} has {len(partitions)} partitions and its messages carry no key: one key's"
+                        " events can be in several partitions, and its same-instant events then lose their order"
+                        " (publish them keyed by the spec's key, e.g. scripts/publish.py --key-field)")
+        return None
+    except pulsar.PulsarException:
+        return None
+    finally:
+        client.close()
+
+
+def _first_key(client, partition: str, timeout_s: float) -> str | None:
+    """The key of the first message of ``partition`` ("": none), or None if it has no message."""
+    import pulsar
+
+    reader = client.create_reader(partition, pulsar.MessageId.earliest)
+    try:
+        if not reader.has_message_available():
+            return None
+        return reader.read_next(timeout_millis=int(timeout_s * 1000)).partition_key()
+    finally:
+        reader.close()
 
 
 LOOKUP_TIMEOUT_S = 60  # generous: a busy machine is slow to connect, and a refusal comes at once

@@ -19,9 +19,10 @@ eval "$("$ROOT/scripts/fetch_artifacts.sh")"
 trap '"$ROOT/scripts/pulsar.sh" stop' EXIT
 
 echo "== publishing $SESSIONS generated sessions to $IN"
-"$PY" "$ROOT/scripts/publish.py" "$IN" --service-url "$URL" --generate "$SESSIONS" --seed 1 --disorder-ms 1500
+"$PY" "$ROOT/scripts/publish.py" "$IN" --service-url "$URL" --generate "$SESSIONS" --seed 1 --disorder-ms 1500 \
+    --key-field sessionId
 echo "== publishing examples/bad-events.jsonl: four malformed events and one far behind the watermark"
-"$PY" "$ROOT/scripts/publish.py" "$IN" --service-url "$URL" --file "$ROOT/examples/bad-events.jsonl"
+"$PY" "$ROOT/scripts/publish.py" "$IN" --service-url "$URL" --file "$ROOT/examples/bad-events.jsonl" --key-field sessionId
 
 echo "== running examples/cirr.yaml on the local Flink mini-cluster (bounded Pulsar source)"
 work="$(mktemp -d)"

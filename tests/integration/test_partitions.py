@@ -10,10 +10,12 @@ import orjson
 import pytest
 
 from broker.admin import create_partitioned_topic
-from broker.consume import read_topic
+from broker.consume import read_present, read_topic
 from broker.publish import publish
 from sessions.generate import generate_sessions
 from engine.records import change_order
+from jobs.config import PulsarSourceConfig
+from jobs.preflight import unkeyed_partitions
 
 from .conftest import FLUSH_KEY, flush_event, hold_topic, read_until_complete, start_timeline_run, stop_job, \
     timeline_run
@@ -52,12 +54,14 @@ def test_a_bounded_read_of_a_partitioned_topic_equals_the_batch_evaluation(pulsa
     create_partitioned_topic(pulsar_broker.admin_url, topic("in"), PARTITIONS)
     publish(pulsar_broker.service_url, topic("in"), (orjson.dumps(event) for event in events))
 
-    timeline_run("--source", f"pulsar:{topic('in')}", "--sink", "file:out", "--parallelism", str(parallelism),
-                 "--set", "source.pulsar.bounded=true", "--set", f"source.pulsar.service_url={pulsar_broker.service_url}",
-                 *idle_option, cwd=tmp_path)
+    done = timeline_run("--source", f"pulsar:{topic('in')}", "--sink", "file:out", "--parallelism", str(parallelism),
+                        "--set", "source.pulsar.bounded=true",
+                        "--set", f"source.pulsar.service_url={pulsar_broker.service_url}", *idle_option, cwd=tmp_path)
 
     assert dead_letters(tmp_path / "out") == []
     assert written_changes(tmp_path / "out") == expected_records(events)
+    assert done.stderr.count(f"timeline run: warning: topic {topic('in')} has 4 partitions and its messages carry"
+                             " no key") == 1
 
 
 def test_a_bounded_read_finishes_when_partitions_are_empty(pulsar_broker, topic, tmp_path):
@@ -110,3 +114,38 @@ def test_a_partition_published_late_holds_event_time_back(pulsar_broker, topic, 
         stop_job(job)
     assert sorted((r for r in records if not r["key"].startswith(FLUSH_KEY)), key=change_order) == expected
     assert read_topic(url, topic("out") + "-dead-letters", idle_seconds=1) == []
+
+
+def test_publishing_keyed_puts_each_key_in_one_partition_in_the_order_sent(pulsar_broker, topic):
+    events = sessions(100, seed=13)
+    create_partitioned_topic(pulsar_broker.admin_url, topic("in"), PARTITIONS)
+    publish(pulsar_broker.service_url, topic("in"), (orjson.dumps(event) for event in events), key_field="sessionId")
+
+    partitions_of, received = {}, {}
+    for partition in range(PARTITIONS):
+        for message in read_present(pulsar_broker.service_url, f"{topic('in')}-partition-{partition}"):
+            event = orjson.loads(message.data())
+            assert message.partition_key() == event["sessionId"]
+            partitions_of.setdefault(event["sessionId"], set()).add(partition)
+            received.setdefault(event["sessionId"], []).append(event)
+    assert all(len(partitions) == 1 for partitions in partitions_of.values())
+    assert len(set().union(*partitions_of.values())) > 1  # the keys are spread over the partitions
+    sent = {}
+    for event in events:
+        sent.setdefault(event["sessionId"], []).append(event)
+    assert received == sent
+
+
+def test_a_partitioned_topic_without_message_keys_is_found_before_the_job_starts(pulsar_broker, topic):
+    events = sessions(20, seed=14)
+    source = lambda name: PulsarSourceConfig(pulsar_broker.service_url, (topic(name),), None,  # noqa: E731
+                                             "timeline-video_qoe", "earliest", bounded=True)
+    for name, key_field in (("unkeyed", None), ("keyed", "sessionId"), ("one-partition", None)):
+        if name != "one-partition":
+            create_partitioned_topic(pulsar_broker.admin_url, topic(name), PARTITIONS)
+        publish(pulsar_broker.service_url, topic(name), (orjson.dumps(event) for event in events), key_field=key_field)
+
+    assert unkeyed_partitions(source("unkeyed")).startswith(f"topic {topic('unkeyed')} has 4 partitions and its"
+                                                           " messages carry no key")
+    assert unkeyed_partitions(source("keyed")) is None
+    assert unkeyed_partitions(source("one-partition")) is None  # one partition keeps every key's order
