@@ -28,6 +28,7 @@ def run_job(job: Job, parallelism: int, execution_mode: str, resume_from: str | 
 
     conf = dict(flink_conf)
     conf.setdefault("rest.port", str(free_port()))
+    conf.setdefault("rest.bind-address", "127.0.0.1")  # PyFlink's own config.yaml leaves it to all interfaces
     options = RunOptions(parallelism, execution_mode, resume_from, flink_conf=tuple(conf.items()))
     started = time.monotonic()
     try:
