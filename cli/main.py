@@ -12,8 +12,7 @@ import orjson
 from dsl.errors import SpecError
 from dsl.plan import compile_plan
 from dsl.spec import Spec, load_spec_file
-from jobs.arguments import add_job_arguments, flink_options, job_from_arguments
-from jobs.config import load_job
+from jobs.arguments import add_job_arguments, flink_options, job_from_arguments, load_job
 from cli.explain import explain_json, explain_text
 from cli.run import PREFLIGHT_FAILED, run_job
 from changestream.records import TOPIC_SCHEMES, read_records

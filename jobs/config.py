@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from dsl.errors import SpecError, did_you_mean
 from dsl.parser import duration_setting
 from dsl.render import render_duration, render_value as shown
-from dsl.spec import Spec, load_spec_file
+from dsl.spec import Spec
 from jobs.pulsar_security import PulsarSecurity
 
 DEFAULT_SERVICE_URL = "pulsar://127.0.0.1:6650"
@@ -114,11 +114,6 @@ class Job:
     text: str  # the spec's YAML, which the job's operators compile again
     spec: Spec
     config: JobConfig
-
-
-def load_job(path: Path, base_dir: Path | None = None) -> Job:
-    """Read the spec at ``path`` and validate all of it; errors have the file, line, column and a caret."""
-    return job_of(load_spec_file(path), base_dir)
 
 
 def job_of(spec: Spec, base_dir: Path | None = None, overridden: tuple[tuple[str, ...], ...] = ()) -> Job:
