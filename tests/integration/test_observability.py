@@ -197,7 +197,7 @@ def test_a_bounded_jobs_last_progress_line_counts_every_event_the_pulsar_source_
     done = timeline_run("--source", f"pulsar:{topic('in')}", "--sink", f"pulsar:{topic('out')}",
                         "--set", f"source.pulsar.service_url={pulsar_url}",
                         "--set", f"sink.pulsar.service_url={pulsar_url}",
-                        "--set", "source.pulsar.bounded=true", "--progress-every", "1", cwd=tmp_path, spec=SPEC_PATH)
+                        "--set", "source.pulsar.bounded=true", "--progress-every", "0.5", cwd=tmp_path, spec=SPEC_PATH)
     progress = [line for line in done.stderr.splitlines() if re.match(r"\d\d:\d\d:\d\d read ", line)]
     assert progress, done.stderr
     assert f" read {published:,} events, " in progress[-1], progress
