@@ -256,7 +256,7 @@ def from_pulsar(env: StreamExecutionEnvironment, source: PulsarSourceConfig, sch
     else:
         builder.set_topics(list(source.topics))
     if source.bounded:
-        builder.set_bounded_stop_cursor(StopCursor(jvm().timeline.flink.pulsar.LastEntryStopCursor()))
+        builder.set_bounded_stop_cursor(StopCursor(jvm().timeline.flink.pulsar.reader.LastEntryStopCursor()))
     pulsar = batch_resuming(builder, schema)
     if source.bounded:
         pulsar = pulsar.skippingEmptyPartitions(java_map(client_properties(source)))
@@ -267,9 +267,9 @@ def batch_resuming(builder: PulsarSourceBuilder, schema):
     """The Pulsar source of ``builder``, decoding with the Java ``schema``, restoring inside batched entries.
 
     Connector 4.1.0 alone skips the rest of a batch on every restore (FLINK-36180);
-    ``timeline.flink.pulsar.BatchResumingPulsarSource`` resumes at the checkpointed message.
+    ``timeline.flink.pulsar.TimelinePulsarSource`` resumes at the checkpointed message.
     """
-    return jvm().timeline.flink.pulsar.BatchResumingPulsarSource.of(builder._j_pulsar_source_builder, schema)
+    return jvm().timeline.flink.pulsar.TimelinePulsarSource.of(builder._j_pulsar_source_builder, schema)
 
 
 def client_properties(source: PulsarSourceConfig) -> dict[str, str]:

@@ -1,4 +1,4 @@
-package timeline.flink.pulsar;
+package timeline.flink.pulsar.reader;
 
 import java.lang.reflect.Proxy;
 

@@ -1,4 +1,4 @@
-package timeline.flink.pulsar;
+package timeline.flink.pulsar.reader;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
