@@ -22,15 +22,15 @@ from benchmarks.naive import build_naive_graph
 from dsl.plan import compile_plan
 from dsl.spec import load_spec
 from jobs.config import JobConfig
-from jobs.pipeline import batches_of, build_graph, instants_of, records_for, sink_output, text_source_stream
-from operators.decode import EVENT_SEPARATOR
+from jobs.pipeline import batches_of, build_graph, instants_of, jvm, records_for, sink_output, text_source_stream
 from operators.timelines import TimelineFunction
 
 
 class IdentityFunction(KeyedProcessFunction):
     """Keeps one small value per key (its instant count) and emits each event of the instant as it came."""
 
-    def __init__(self):
+    def __init__(self, separator: str):
+        self.separator = separator  # joins the payloads of an instant
         self.count = None
 
     def open(self, runtime_context: RuntimeContext) -> None:
@@ -38,7 +38,7 @@ class IdentityFunction(KeyedProcessFunction):
 
     def process_element(self, value, ctx: KeyedProcessFunction.Context):
         self.count.update((self.count.value() or 0) + 1)
-        yield from value[2].split(EVENT_SEPARATOR)
+        yield from value[2].split(self.separator)
 
 
 class IdentityBatchFunction(KeyedProcessFunction):
@@ -82,12 +82,18 @@ def instants(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig)
     return instants_of(env, spec.key, spec.time, config).instants
 
 
+def payload_separator() -> str:
+    """The character that joins the payloads of an instant, as the JVM's instants stage defines it."""
+    return jvm().timeline.flink.instants.Instants.PAYLOAD_SEPARATOR
+
+
 def java_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
     sink_output(text_source_stream(env, config), config, "changes", "sink")
 
 
 def python_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
-    identity = instants(env, spec_text, config).process(IdentityFunction(), output_type=Types.STRING()).name("identity")
+    identity = instants(env, spec_text, config).process(IdentityFunction(payload_separator()), output_type=Types.STRING())
+    identity.name("identity")
     sink_output(identity, config, "changes", "sink")
 
 
@@ -102,7 +108,8 @@ def profiled_timelines(env: StreamExecutionEnvironment, spec_text: str, config: 
 
 
 def naive(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
-    records = build_naive_graph(instants(env, spec_text, config), compile_plan(load_spec(spec_text)))
+    plan = compile_plan(load_spec(spec_text))
+    records = build_naive_graph(instants(env, spec_text, config), plan, payload_separator())
     sink_output(records, config, "changes", "sink")
 
 

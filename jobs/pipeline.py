@@ -47,7 +47,7 @@ from jobs.artifacts import export_artifacts
 from jobs.config import FileSourceConfig, JobConfig, PulsarSinkConfig, PulsarSourceConfig, RestartConfig
 from jobs.preflight import check_pulsar_endpoints
 from operators.aggregates import AGGREGATE_KEY, CONTRIBUTIONS, CombineFunction, aggregate_key
-from operators.decode import EVENT_SEPARATOR, INSTANT, KEY_TYPE, DeadLetterCount
+from operators.decode import INSTANT, KEY_TYPE, DeadLetterCount
 from operators.timelines import TimelineFunction
 
 # A reader hands over what it has once no message came for this long; by default the connector waits up
@@ -185,7 +185,7 @@ def instants_of(env: StreamExecutionEnvironment, key_field: str, time_field: str
     if config.watermark.advance_when_idle:
         advance = jvm().timeline.flink.watermark.IdleAdvance(config.watermark.idle_timeout_ms, IDLE_CHECK_MS)
         keyed = reinterpret(keyed.transform("idle-advance", decode.Decoded.type(), advance).uid("idle-advance"))
-    grouped = keyed.process(instants.Instants(EVENT_SEPARATOR), instants.Instants.outputType())
+    grouped = keyed.process(instants.Instants(), instants.Instants.outputType())
     grouped.uid("instants").name("instants")
     dead_letters = DataStream(split.getSideOutput(decode.SplitDeadLetters.deadLetters()))
     return Front(KeyedStream(reinterpret(grouped), INSTANT, DataStream(grouped)),
@@ -195,7 +195,7 @@ def instants_of(env: StreamExecutionEnvironment, key_field: str, time_field: str
 def batches_of(instants: KeyedStream) -> KeyedStream:
     """The instants of each watermark step, one batch (JSON text) per bucket of keys, keyed by bucket."""
     batches = jvm().timeline.flink.instants.InstantBatches
-    batched = instants._j_data_stream.transform("instant-batches", batches.outputType(), batches(EVENT_SEPARATOR))
+    batched = instants._j_data_stream.transform("instant-batches", batches.outputType(), batches())
     return KeyedStream(reinterpret(batched.uid("instant-batches")), Types.STRING(), DataStream(batched))
 
 

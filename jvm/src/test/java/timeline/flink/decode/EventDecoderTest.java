@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import org.apache.flink.types.Row;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import timeline.flink.instants.Instants;
 
 class EventDecoderTest {
     private static final long NOW = 1_700_000_000_000L;
@@ -115,6 +117,13 @@ class EventDecoderTest {
         raw[8] = (byte) 0xff;  // the NUL
         Row decoded = DECODER.decode(raw, NOW);
         assertThat(decoded.getField(0)).isEqualTo("a\ufffdb");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"id\": \"a|\", \"ts\": 1}", "{\"id\": \"a\", \"ts\": 1}|", "|{\"id\": \"a\", \"ts\": 1}"})
+    void noGoodEventHoldsThePayloadSeparatorOfAnInstant(String template) {
+        String payload = template.replace('|', Instants.PAYLOAD_SEPARATOR);
+        assertThat(reasonOf(payload)).isEqualTo("malformed JSON");
     }
 
     @Test

@@ -17,11 +17,11 @@ import org.junit.jupiter.api.Test;
 
 class InstantBatchesTest {
     private static final int MAX_PARALLELISM = 16;
-    private static final String SEPARATOR = "\u001e";
+    private static final String SEPARATOR = String.valueOf(Instants.PAYLOAD_SEPARATOR);
 
     private static OneInputStreamOperatorTestHarness<Row, Row> harness() throws Exception {
         OneInputStreamOperatorTestHarness<Row, Row> harness =
-                new OneInputStreamOperatorTestHarness<>(new InstantBatches(SEPARATOR), MAX_PARALLELISM, 1, 0);
+                new OneInputStreamOperatorTestHarness<>(new InstantBatches(), MAX_PARALLELISM, 1, 0);
         harness.open();
         return harness;
     }

@@ -18,11 +18,11 @@ import timeline.flink.decode.Decoded;
 import timeline.flink.decode.DeadLetters;
 
 class InstantsTest {
-    private static final String SEPARATOR = "\u001e";
+    private static final String SEPARATOR = String.valueOf(Instants.PAYLOAD_SEPARATOR);
 
     static KeyedOneInputStreamOperatorTestHarness<Row, Row, Row> harness() throws Exception {
         KeyedOneInputStreamOperatorTestHarness<Row, Row, Row> harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new Instants(SEPARATOR)), event -> Row.of(event.getField(0)),
+                new KeyedProcessOperator<>(new Instants()), event -> Row.of(event.getField(0)),
                 Types.ROW(Types.STRING));
         harness.open();
         return harness;
@@ -105,7 +105,7 @@ class InstantsTest {
             snapshot = harness.snapshot(1, 100);
         }
         try (var restored = new KeyedOneInputStreamOperatorTestHarness<Row, Row, Row>(
-                new KeyedProcessOperator<>(new Instants(SEPARATOR)), event -> Row.of(event.getField(0)),
+                new KeyedProcessOperator<>(new Instants()), event -> Row.of(event.getField(0)),
                 Types.ROW(Types.STRING))) {
             restored.initializeState(snapshot);
             restored.open();
