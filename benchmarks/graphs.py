@@ -22,7 +22,9 @@ from benchmarks.naive import build_naive_graph
 from dsl.plan import compile_plan
 from dsl.spec import load_spec
 from jobs.config import JobConfig
-from jobs.pipeline import batches_of, build_graph, instants_of, jvm, records_for, sink_output, text_source_stream
+from jobs.pipeline import (batches_of, build_graph, instants_of, jvm, keyed_records, records_for, sink_output,
+                           text_source_stream)
+from operators.keyed_records import key_prefix, record_type
 from operators.timelines import TimelineFunction
 
 
@@ -42,9 +44,11 @@ class IdentityFunction(KeyedProcessFunction):
 
 
 class IdentityBatchFunction(KeyedProcessFunction):
-    """Keeps one small value per bucket (its batch count), parses the batch and emits each event, one per line."""
+    """Keeps one small value per bucket (its batch count), parses the batch and emits each event, one per line,
+    as keyed records with its key (``keyed``) or as text."""
 
-    def __init__(self):
+    def __init__(self, keyed: bool):
+        self.keyed = keyed
         self.count = None
 
     def open(self, runtime_context: RuntimeContext) -> None:
@@ -52,7 +56,12 @@ class IdentityBatchFunction(KeyedProcessFunction):
 
     def process_element(self, batch: str, ctx: KeyedProcessFunction.Context):
         self.count.update((self.count.value() or 0) + 1)
-        yield b"\n".join(orjson.dumps(event) for _, _, events in orjson.loads(batch) for event in events).decode()
+        instants = orjson.loads(batch)
+        if self.keyed:
+            yield b"\n".join(key_prefix(key.encode()) + orjson.dumps(event) for key, _, events in instants
+                             for event in events)
+        else:
+            yield b"\n".join(orjson.dumps(event) for _, _, events in instants for event in events).decode()
 
 
 PROFILE_FILE = "timelines.prof"
@@ -61,8 +70,8 @@ PROFILE_FILE = "timelines.prof"
 class ProfiledTimelineFunction(TimelineFunction):
     """The timelines function under cProfile; writes its statistics to ``stats_path`` when it closes."""
 
-    def __init__(self, spec_text: str, stats_path: str):
-        super().__init__(spec_text)
+    def __init__(self, spec_text: str, keyed: bool, stats_path: str):
+        super().__init__(spec_text, keyed)
         self.stats_path = stats_path
         self.profiler = None
 
@@ -88,29 +97,31 @@ def payload_separator() -> str:
 
 
 def java_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
-    sink_output(text_source_stream(env, config), config, "changes", "sink")
+    sink_output(text_source_stream(env, config), config, "changes", "sink", keyed=False)
 
 
 def python_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
-    identity = instants(env, spec_text, config).process(IdentityFunction(payload_separator()), output_type=Types.STRING())
+    identity = instants(env, spec_text, config).process(IdentityFunction(payload_separator()), Types.STRING())
     identity.name("identity")
-    sink_output(identity, config, "changes", "sink")
+    sink_output(identity, config, "changes", "sink", keyed=False)
 
 
 def python_batched_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
-    identity = batches_of(instants(env, spec_text, config)).process(IdentityBatchFunction(), output_type=Types.STRING())
+    keyed = keyed_records(config)
+    identity = batches_of(instants(env, spec_text, config)).process(IdentityBatchFunction(keyed), record_type(keyed))
     sink_output(records_for(config, identity.name("identity")), config, "changes", "sink")
 
 
 def profiled_timelines(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
     stats_path = str(config.sink.path / PROFILE_FILE)
-    build_graph(env, spec_text, config, timelines_function=lambda text: ProfiledTimelineFunction(text, stats_path))
+    build_graph(env, spec_text, config,
+                timelines_function=lambda text, keyed: ProfiledTimelineFunction(text, keyed, stats_path))
 
 
 def naive(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
     plan = compile_plan(load_spec(spec_text))
     records = build_naive_graph(instants(env, spec_text, config), plan, payload_separator())
-    sink_output(records, config, "changes", "sink")
+    sink_output(records, config, "changes", "sink", keyed=False)
 
 
 GRAPHS = {"java": java_floor, "python": python_floor, "python-batched": python_batched_floor, "timeline": build_graph,
