@@ -68,7 +68,7 @@ def run_child(probe: str, calls: int, spec_text: str) -> float:
     config = job_config(load_spec(spec_text))
     env = create_environment(config, RunOptions())
     probed = instants(env, spec_text, config).process(ProbeFunction(probe, calls), output_type=Types.STRING())
-    sink_output(probed, config, "changes", "sink")
+    sink_output(probed, config, "changes", "sink", keyed=False)
     return env.execute(probe).get_net_runtime() / 1000
 
 

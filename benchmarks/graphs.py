@@ -24,16 +24,17 @@ from benchmarks.naive import build_naive_graph
 from dsl.plan import compile_plan
 from dsl.spec import load_spec
 from jobs.config import FileSourceConfig, JobConfig
-from jobs.pipeline import (
-    batches_of, build_graph, from_files, from_pulsar, instants_of, records_for, sink_output, sink_outputs)
-from operators.streams import EVENT_SEPARATOR
+from jobs.pipeline import (batches_of, build_graph, from_files, from_pulsar, instants_of, jvm, keyed_records,
+                           records_for, sink_output, sink_outputs)
+from operators.keyed_records import key_prefix, record_type
 from operators.timelines import TimelineFunction
 
 
 class IdentityFunction(KeyedProcessFunction):
     """Keeps one small value per key (its instant count) and emits each event of the instant as it came."""
 
-    def __init__(self):
+    def __init__(self, separator: str):
+        self.separator = separator  # joins the payloads of an instant
         self.count = None
 
     def open(self, runtime_context: RuntimeContext) -> None:
@@ -41,13 +42,15 @@ class IdentityFunction(KeyedProcessFunction):
 
     def process_element(self, value, ctx: KeyedProcessFunction.Context):
         self.count.update((self.count.value() or 0) + 1)
-        yield from value[2].split(EVENT_SEPARATOR)
+        yield from value[2].split(self.separator)
 
 
 class IdentityBatchFunction(KeyedProcessFunction):
-    """Keeps one small value per bucket (its batch count), parses the batch and emits each event, one per line."""
+    """Keeps one small value per bucket (its batch count), parses the batch and emits each event, one per line,
+    as keyed records with its key (``keyed``) or as text."""
 
-    def __init__(self):
+    def __init__(self, keyed: bool):
+        self.keyed = keyed
         self.count = None
 
     def open(self, runtime_context: RuntimeContext) -> None:
@@ -55,7 +58,12 @@ class IdentityBatchFunction(KeyedProcessFunction):
 
     def process_element(self, batch: str, ctx: KeyedProcessFunction.Context):
         self.count.update((self.count.value() or 0) + 1)
-        yield b"\n".join(orjson.dumps(event) for _, _, events in orjson.loads(batch) for event in events).decode()
+        instants = orjson.loads(batch)
+        if self.keyed:
+            yield b"\n".join(key_prefix(key.encode()) + orjson.dumps(event) for key, _, events in instants
+                             for event in events)
+        else:
+            yield b"\n".join(orjson.dumps(event) for _, _, events in instants for event in events).decode()
 
 
 PROFILE_FILE = "timelines.prof"
@@ -64,8 +72,8 @@ PROFILE_FILE = "timelines.prof"
 class ProfiledTimelineFunction(TimelineFunction):
     """The timelines function under cProfile; writes its statistics to ``stats_path`` when it closes."""
 
-    def __init__(self, spec_text: str, stats_path: str):
-        super().__init__(spec_text)
+    def __init__(self, spec_text: str, keyed: bool, stats_path: str):
+        super().__init__(spec_text, keyed)
         self.stats_path = stats_path
         self.profiler = None
 
@@ -93,17 +101,24 @@ def text_source_stream(env: StreamExecutionEnvironment, config: JobConfig) -> Da
     return from_pulsar(env, config.source, schema, WatermarkStrategy.no_watermarks())
 
 
+def payload_separator() -> str:
+    """The character that joins the payloads of an instant, as the JVM's instants stage defines it."""
+    return jvm().timeline.flink.instants.Instants.PAYLOAD_SEPARATOR
+
+
 def java_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
-    sink_output(text_source_stream(env, config), config, "changes", "sink")
+    sink_output(text_source_stream(env, config), config, "changes", "sink", keyed=False)
 
 
 def python_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
-    identity = instants(env, spec_text, config).process(IdentityFunction(), output_type=Types.STRING()).name("identity")
-    sink_output(identity, config, "changes", "sink")
+    identity = instants(env, spec_text, config).process(IdentityFunction(payload_separator()), Types.STRING())
+    identity.name("identity")
+    sink_output(identity, config, "changes", "sink", keyed=False)
 
 
 def python_batched_floor(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
-    identity = batches_of(instants(env, spec_text, config)).process(IdentityBatchFunction(), output_type=Types.STRING())
+    keyed = keyed_records(config)
+    identity = batches_of(instants(env, spec_text, config)).process(IdentityBatchFunction(keyed), record_type(keyed))
     sink_output(records_for(config, identity.name("identity")), config, "changes", "sink")
 
 
@@ -111,14 +126,16 @@ def profiled_timelines(env: StreamExecutionEnvironment, spec_text: str, config: 
     """The job of :func:`jobs.pipeline.build_graph` with :class:`ProfiledTimelineFunction` as its timelines."""
     spec = load_spec(spec_text)
     front = instants_of(env, spec.key, spec.time, config)
-    profiled = ProfiledTimelineFunction(spec_text, str(config.sink.path / PROFILE_FILE))
-    timelines = batches_of(front.instants).process(profiled, output_type=Types.STRING()).uid("timelines").name("timelines")
+    keyed = keyed_records(config)
+    profiled = ProfiledTimelineFunction(spec_text, keyed, str(config.sink.path / PROFILE_FILE))
+    timelines = batches_of(front.instants).process(profiled, record_type(keyed)).uid("timelines").name("timelines")
     sink_outputs(spec, spec_text, config, timelines, front.dead_letters)
 
 
 def naive(env: StreamExecutionEnvironment, spec_text: str, config: JobConfig) -> None:
-    records = build_naive_graph(instants(env, spec_text, config), compile_plan(load_spec(spec_text)))
-    sink_output(records, config, "changes", "sink")
+    plan = compile_plan(load_spec(spec_text))
+    records = build_naive_graph(instants(env, spec_text, config), plan, payload_separator())
+    sink_output(records, config, "changes", "sink", keyed=False)
 
 
 GRAPHS = {"java": java_floor, "python": python_floor, "python-batched": python_batched_floor, "timeline": build_graph,

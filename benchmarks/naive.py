@@ -33,7 +33,6 @@ from dsl.plan import Plan, PlanNode
 from engine.codegen import predicate_source
 from engine.incremental import to_record
 from engine.values import compare, same_value
-from operators.streams import EVENT_SEPARATOR
 
 MESSAGE = Types.TUPLE([Types.STRING(), Types.LONG(), Types.INT(), Types.STRING()])
 RECORDS = OutputTag("records", Types.STRING())
@@ -88,11 +87,12 @@ def _pointwise(expr: nodes.Node, inputs: list) -> Any:
 class NodeFunction(KeyedProcessFunction):
     """One plan node's operator: buffers inputs per instant, updates its value, forwards changes."""
 
-    def __init__(self, node: PlanNode, output: str | None, forward: bool, timeout_ms: int | None):
+    def __init__(self, node: PlanNode, output: str | None, forward: bool, timeout_ms: int | None, separator: str):
         self.node = node
         self.output = output  # the output timeline's name, if the node is one
         self.forward = forward  # whether other nodes read this one
         self.timeout_ms = timeout_ms
+        self.separator = separator  # joins the payloads of an instant
         self.leaf = None
         self.state = None
 
@@ -104,7 +104,7 @@ class NodeFunction(KeyedProcessFunction):
     def process_element(self, value, ctx: KeyedProcessFunction.Context):
         if self.leaf is not None:  # an instant (key, time, payloads)
             _, time, payloads = value
-            entries = [self.leaf.contribution(orjson.loads(payload)) for payload in payloads.split(EVENT_SEPARATOR)]
+            entries = [self.leaf.contribution(orjson.loads(payload)) for payload in payloads.split(self.separator)]
         else:  # a message (key, time, sender, value)
             _, time, sender, payload = value
             entries = [(sender, payload)]
@@ -208,8 +208,9 @@ def _check_supported(plan: Plan, node: PlanNode) -> None:
         raise ValueError(f"the naive translation has no operator for node #{node.index} ({type(expr).__name__})")
 
 
-def build_naive_graph(events: KeyedStream, plan: Plan) -> DataStream:
-    """The change records of ``plan``'s outputs from keyed instants ``(key, time, payloads)``, with watermarks."""
+def build_naive_graph(events: KeyedStream, plan: Plan, separator: str) -> DataStream:
+    """The change records of ``plan``'s outputs from keyed instants ``(key, time, payloads)``, with watermarks,
+    the payloads of an instant joined by ``separator``."""
     names = {index: name for name, index in plan.outputs.items()}
     streams: dict[int, DataStream] = {}
     records: list[DataStream] = []
@@ -220,7 +221,7 @@ def build_naive_graph(events: KeyedStream, plan: Plan) -> DataStream:
         read = [streams[index] for index in dict.fromkeys(node.inputs) if index in streams]
         keyed = read[0].union(*read[1:]).key_by(lambda element: element[0], key_type=Types.STRING()) if read else events
         function = NodeFunction(node, names.get(node.index), bool(plan.users(node.index)),
-                                plan.spec.session_timeout_ms)
+                                plan.spec.session_timeout_ms, separator)
         streams[node.index] = (keyed.process(function, output_type=MESSAGE)
                                .name(f"node-{node.index}").uid(f"node-{node.index}"))
         if node.index in names:

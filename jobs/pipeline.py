@@ -3,20 +3,20 @@
     source (decode, per-split watermarks) -> decode -> key_by(key) [-> idle-advance] -> instants
                                                \\ bad events                                  |  \\ late events
                                                 +-------------------- union -----------------|--+-> dead-letter sink
-    instant-batches -> timelines -> lines -> sink
-                           \\ contributions -> key_by(aggregate, group) -> aggregates -> aggregate sink
+    instant-batches -> timelines [-> keyed-lines] -> sink
+                           \\ contributions -> key_by(aggregate, group) -> aggregates [-> keyed-lines] -> aggregate sink
 
 Everything but ``timelines`` and ``aggregates`` runs in the JVM (``jvm/``): the source decodes each
 payload as it reads it, and assigns event time per split; ``decode`` sends the dead letters aside;
 ``instants`` groups each key's events by time and releases them in time order as the watermark passes;
 ``instant-batches`` gathers the instants of one watermark step into one batch per bucket of keys (the
-key's key group), so that ``timelines``, keyed by bucket, takes many keys' instants in one Python call;
-``lines`` splits the records that one call wrote together. Each sink follows its keyed operator directly
-(forward, same parallelism), so every key's records leave through the one sink subtask that computed
-them, in order.
-On Pulsar, change records carry their key as the message key and aggregate records their (metric,
-group) (``timeline.flink.sink.KeyedRecords``), routed by its hash: a partitioned topic keeps each key in
-one partition, in that order. Dead letters have no key.
+key's key group), so that ``timelines``, keyed by bucket, takes many keys' instants in one Python call.
+Each sink follows its keyed operator directly (forward, same parallelism), so every key's records leave
+through the one sink subtask that computed them, in order.
+On Pulsar, the Python operators hand over each record with its message key (``operators/keyed_records.py``):
+a change record's entity key, an aggregate record's ``[metric,group]``; ``keyed-lines`` splits the records
+of one call in the JVM, and the sink routes each by its key's hash (``timeline.flink.sink.KeyedRecords``):
+a partitioned topic keeps each key in one partition, in that order. Dead letters have no key.
 """
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ from jobs.artifacts import export_artifacts
 from jobs.config import FileSourceConfig, JobConfig, PulsarSinkConfig, PulsarSourceConfig, RestartConfig
 from jobs.preflight import check_pulsar_endpoints
 from operators.aggregates import AGGREGATE_KEY, CONTRIBUTIONS, CombineFunction, aggregate_key
-from operators.streams import EVENT_SEPARATOR, INSTANT, KEY_TYPE, DeadLetterCount
+from operators.streams import INSTANT, KEY_TYPE, DeadLetterCount
+from operators.keyed_records import record_type
 from operators.timelines import TimelineFunction
 
 # A reader hands over what it has once no message came for this long; by default the connector waits up
@@ -55,7 +56,7 @@ FETCH_ONE_MESSAGE_TIME, FETCH_WAIT_MS = "pulsar.source.fetchOneMessageTime", 20
 IDLE_CHECK_MS = 200  # how often idle-advance moves event time on, as often as sources emit watermarks
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BUCKETS = 128  # key groups, so buckets of entity keys (InstantBatches); Flink's default below parallelism 86
-KEYED_OUTPUTS = ("changes", "aggregates")  # with message keys: KeyedRecords.changes(), KeyedRecords.aggregates()
+KEYED_OUTPUTS = ("changes", "aggregates")  # on Pulsar with message keys (timeline.flink.sink.KeyedRecords)
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,8 @@ def build_graph(env: StreamExecutionEnvironment, spec_text: str, config: JobConf
     """Add the job of the spec written as ``spec_text`` to ``env``."""
     spec = load_spec(spec_text)
     front = instants_of(env, spec.key, spec.time, config)
-    timelines = batches_of(front.instants).process(TimelineFunction(spec_text), output_type=Types.STRING()) \
+    keyed = keyed_records(config)
+    timelines = batches_of(front.instants).process(TimelineFunction(spec_text, keyed), record_type(keyed)) \
         .uid("timelines").name("timelines")
     sink_outputs(spec, spec_text, config, timelines, front.dead_letters)
 
@@ -157,15 +159,16 @@ def sink_outputs(spec: Spec, spec_text: str, config: JobConfig, timelines: DataS
                  dead_letters: DataStream) -> None:
     """The change records of ``timelines``, its aggregates' records (``spec_text``'s, if it has any) and the
     dead letters, each to its sink."""
+    keyed = keyed_records(config)
     # chained to the keyed operator at its parallelism: keeps each key's records in order
     sink_output(records_for(config, timelines), config, "changes", "sink")
     if spec.aggregates:
         aggregates = (timelines.get_side_output(CONTRIBUTIONS)
                       .key_by(aggregate_key, key_type=AGGREGATE_KEY)
-                      .process(CombineFunction(spec_text), output_type=Types.STRING())
+                      .process(CombineFunction(spec_text, keyed), output_type=record_type(keyed))
                       .uid("aggregates").name("aggregates"))
         # chained to the aggregate operator: keeps each (aggregate, group)'s records in time order
-        sink_output(aggregates, config, "aggregates", "aggregate-sink")
+        sink_output(records_for(config, aggregates), config, "aggregates", "aggregate-sink")
     dead_letters = (dead_letters.map(DeadLetterCount(), output_type=Types.STRING())
                     .uid("dead-letters").name("dead-letters").set_parallelism(1))
     sink_output(dead_letters, config, "dead_letters", "dead-letter-sink").set_parallelism(1)
@@ -189,7 +192,7 @@ def instants_of(env: StreamExecutionEnvironment, key_field: str, time_field: str
     if config.watermark.advance_when_idle:
         advance = jvm().timeline.flink.watermark.IdleAdvance(config.watermark.idle_timeout_ms, IDLE_CHECK_MS)
         keyed = reinterpret(keyed.transform("idle-advance", decode.Decoded.type(), advance).uid("idle-advance"))
-    grouped = keyed.process(instants.Instants(EVENT_SEPARATOR), instants.Instants.outputType())
+    grouped = keyed.process(instants.Instants(), instants.Instants.outputType())
     grouped.uid("instants").name("instants")
     dead_letters = DataStream(split.getSideOutput(decode.SplitDeadLetters.deadLetters()))
     return Front(KeyedStream(reinterpret(grouped), INSTANT, DataStream(grouped)),
@@ -199,17 +202,24 @@ def instants_of(env: StreamExecutionEnvironment, key_field: str, time_field: str
 def batches_of(instants: KeyedStream) -> KeyedStream:
     """The instants of each watermark step, one batch (JSON text) per bucket of keys, keyed by bucket."""
     batches = jvm().timeline.flink.instants.InstantBatches
-    batched = instants._j_data_stream.transform("instant-batches", batches.outputType(), batches(EVENT_SEPARATOR))
+    batched = instants._j_data_stream.transform("instant-batches", batches.outputType(), batches())
     return KeyedStream(reinterpret(batched.uid("instant-batches")), Types.STRING(), DataStream(batched))
 
 
+def keyed_records(config: JobConfig) -> bool:
+    """Whether the Python operators hand over keyed records (a Pulsar sink) rather than text (a file sink)."""
+    return isinstance(config.sink, PulsarSinkConfig)
+
+
 def records_for(config: JobConfig, records: DataStream) -> DataStream:
-    """Strings of one record per line as the sink takes them: a Pulsar sink sends each line as a message of
-    its own (split in the JVM); a file sink writes each string as it is, one element for all its lines."""
-    if not isinstance(config.sink, PulsarSinkConfig):
+    """A Python operator's records as the sink takes them: a file sink writes each string as it is, one
+    element for all its lines; before a Pulsar sink, the keyed records of an element are split in the JVM,
+    (key, record) each, one message each."""
+    if not keyed_records(config):
         return records
-    split = records._j_data_stream.flatMap(jvm().timeline.flink.sink.Lines(), Types.STRING().get_java_type_info())
-    return DataStream(split.uid("lines").name("lines"))
+    lines = jvm().timeline.flink.sink.KeyedLines
+    split = records._j_data_stream.flatMap(lines(), lines.outputType())
+    return DataStream(split.uid(f"{records.get_name()}-keyed-lines").name("keyed-lines"))
 
 
 def reinterpret(stream):
@@ -252,7 +262,7 @@ def from_pulsar(env: StreamExecutionEnvironment, source: PulsarSourceConfig, sch
     else:
         builder.set_topics(list(source.topics))
     if source.bounded:
-        builder.set_bounded_stop_cursor(StopCursor(jvm().timeline.flink.pulsar.LastEntryStopCursor()))
+        builder.set_bounded_stop_cursor(StopCursor(jvm().timeline.flink.pulsar.reader.LastEntryStopCursor()))
     pulsar = batch_resuming(builder, schema)
     if source.bounded:
         pulsar = pulsar.skippingEmptyPartitions(java_map(client_properties(source)))
@@ -263,9 +273,9 @@ def batch_resuming(builder: PulsarSourceBuilder, schema):
     """The Pulsar source of ``builder``, decoding with the Java ``schema``, restoring inside batched entries.
 
     Connector 4.1.0 alone skips the rest of a batch on every restore (FLINK-36180);
-    ``timeline.flink.pulsar.BatchResumingPulsarSource`` resumes at the checkpointed message.
+    ``timeline.flink.pulsar.TimelinePulsarSource`` resumes at the checkpointed message.
     """
-    return jvm().timeline.flink.pulsar.BatchResumingPulsarSource.of(builder._j_pulsar_source_builder, schema)
+    return jvm().timeline.flink.pulsar.TimelinePulsarSource.of(builder._j_pulsar_source_builder, schema)
 
 
 def client_properties(source: PulsarSourceConfig) -> dict[str, str]:
@@ -285,18 +295,20 @@ def jvm():
     return get_gateway().jvm
 
 
-def sink_output(stream: DataStream, config: JobConfig, output: str, uid: str) -> DataStreamSink:
-    """Sink one output (``changes``, ``aggregates`` or ``dead_letters``) to its topic or folder."""
+def sink_output(stream: DataStream, config: JobConfig, output: str, uid: str, keyed: bool = True) -> DataStreamSink:
+    """Sink one output (``changes``, ``aggregates`` or ``dead_letters``) to its topic or folder. On Pulsar,
+    ``stream`` holds the keyed records of a keyed output (:func:`records_for`), unless ``keyed`` is False:
+    text written without keys."""
     sink = config.sink
     if isinstance(sink, PulsarSinkConfig):
-        target = _pulsar_sink(sink, output)
+        target = _pulsar_sink(sink, output, keyed and output in KEYED_OUTPUTS)
     else:
         target = file_sink(getattr(sink, output))
     return stream.sink_to(target).uid(uid).name(uid)
 
 
-def _pulsar_sink(sink: PulsarSinkConfig, output: str) -> PulsarSink:
-    """The sink of ``output``'s topic; keyed outputs get message keys and key-hash routing."""
+def _pulsar_sink(sink: PulsarSinkConfig, output: str, keyed: bool) -> PulsarSink:
+    """The sink of ``output``'s topic; keyed records get their message keys and key-hash routing."""
     exactly_once = sink.delivery == "exactly-once"
     builder = (PulsarSink.builder()
                .set_service_url(sink.service_url)
@@ -308,9 +320,8 @@ def _pulsar_sink(sink: PulsarSinkConfig, output: str) -> PulsarSink:
         builder.set_config("pulsar.sink.transactionTimeoutMillis", sink.transaction_timeout_ms)
     if not sink.batching:
         builder.set_config("pulsar.producer.batchingEnabled", False)
-    if output in KEYED_OUTPUTS:
-        keyed_records = getattr(jvm().timeline.flink.sink.KeyedRecords, output)()
-        builder._j_pulsar_sink_builder.setSerializationSchema(keyed_records)
+    if keyed:
+        builder._j_pulsar_sink_builder.setSerializationSchema(jvm().timeline.flink.sink.KeyedRecords())
         builder.set_topic_routing_mode(TopicRoutingMode.MESSAGE_KEY_HASH)
     else:
         builder.set_serialization_schema(SimpleStringSchema()).set_topic_routing_mode(TopicRoutingMode.ROUND_ROBIN)

@@ -3,8 +3,10 @@
 Its input is the :data:`CONTRIBUTIONS` side output of the timeline operator,
 keyed by :func:`aggregate_key`. Each (aggregate, group) keeps one fold per
 tick in a map state and has an event-time timer at each of its ticks; when the
-timer fires, the tick's record is emitted as a JSON string and its fold
-dropped, so the state holds only ticks the watermark has not passed.
+timer fires, the tick's record is emitted, as a JSON string or, for a
+Pulsar sink, as a keyed record (:mod:`operators.keyed_records`) with
+``[metric,group]`` as its key, and its fold dropped, so the state holds only
+ticks the watermark has not passed.
 
 The timer at tick T fires after every contribution to T is in: the timeline
 operator emits them from its own timers when the watermark passes T, before it
@@ -21,6 +23,7 @@ from pyflink.datastream.state import MapStateDescriptor
 from dsl.spec import load_spec
 from engine.aggregate import AggregateCombiner, folded
 from engine.ticks import Contribution
+from operators.keyed_records import key_prefix
 
 CONTRIBUTIONS = OutputTag(
     "contributions", Types.TUPLE([Types.STRING(), Types.STRING(), Types.LONG(), Types.LONG()]))
@@ -42,8 +45,9 @@ def aggregate_key(element: tuple[str, str, int, int]) -> tuple[str, str]:
 class CombineFunction(KeyedProcessFunction):
     """Folds one (aggregate, group)'s contributions per tick and emits each tick's record once final."""
 
-    def __init__(self, spec_text: str):
+    def __init__(self, spec_text: str, keyed_records: bool = False):
         self.spec_text = spec_text
+        self.keyed_records = keyed_records  # hand over keyed records (a Pulsar sink), else text (a file sink)
         self.combiner: AggregateCombiner | None = None
         self.folds = None
         self.records = {}
@@ -68,5 +72,9 @@ class CombineFunction(KeyedProcessFunction):
         aggregate, _ = ctx.get_current_key()
         if aggregate in self.combiner.reported:  # not an aggregate that a spec upgrade removed
             self.records[aggregate].inc()
-            yield orjson.dumps(self.combiner.record(aggregate, timestamp, self.folds.get(timestamp))).decode()
+            record = self.combiner.record(aggregate, timestamp, self.folds.get(timestamp))
+            if self.keyed_records:
+                yield key_prefix(orjson.dumps([record["metric"], record["group"]])) + orjson.dumps(record)
+            else:
+                yield orjson.dumps(record).decode()
         self.folds.remove(timestamp)

@@ -12,8 +12,7 @@ from pyflink.datastream import MapFunction, RuntimeContext
 from engine.decode import reason_class
 
 KEY_TYPE = Types.ROW([Types.STRING()])  # the key of PyFlink's keyed streams: Row(key)
-EVENT_SEPARATOR = "\x1e"  # joins the payloads of one instant; raw control characters cannot occur in JSON text
-INSTANT = Types.TUPLE([Types.STRING(), Types.LONG(), Types.STRING()])  # (key, time, payloads)
+INSTANT = Types.TUPLE([Types.STRING(), Types.LONG(), Types.STRING()])  # (key, time, payloads): Instants' output
 
 
 class DeadLetterCount(MapFunction):

@@ -12,7 +12,8 @@ state objects as written; only this operator writes them).
 An instant's changes are final when it arrives: it is complete and every earlier one has been applied.
 When a bucket's timer fires, every change of its keys due up to the watermark is emitted; every
 aggregate contribution goes to the :data:`CONTRIBUTIONS` side output. The change records of one call
-leave as one string, one JSON record per line, which ``timeline.flink.sink.Lines`` splits again.
+leave as one element: for a file sink one string, one JSON record per line; for a Pulsar sink keyed
+records (:mod:`operators.keyed_records`), each record with its entity key as the message key.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from engine.keyed import KeyedTimelines, KeyState
 from engine.ticks import Contribution
 from operators.aggregates import CONTRIBUTIONS, contribution_element
 from operators.due_times import DueTimes
+from operators.keyed_records import key_prefix
 from operators.metrics import TimelineMetrics
 
 CACHED_KEYS = 100_000  # key states kept as objects; all are dropped when there are more
@@ -38,8 +40,9 @@ CACHED_KEYS = 100_000  # key states kept as objects; all are dropped when there 
 class TimelineFunction(KeyedProcessFunction):
     """Evaluates a spec's timelines for the entity keys of a bucket on Flink keyed state and timers."""
 
-    def __init__(self, spec_text: str):
+    def __init__(self, spec_text: str, keyed_records: bool = False):
         self.spec_text = spec_text  # the YAML travels to the workers, not the parsed spec
+        self.keyed_records = keyed_records  # hand over keyed records (a Pulsar sink), else text (a file sink)
         self.keyed: KeyedTimelines | None = None
         self.states = None
         self.due = None
@@ -85,6 +88,7 @@ class _Step:
 
     def __init__(self, function: TimelineFunction, ctx):
         self.function, self.timers = function, ctx.timer_service()
+        self.keyed_records = function.keyed_records
         self.bucket = ctx.get_current_key()
         self.watermark = self.timers.current_watermark()
         self.loaded: dict[str, KeyState] = {}
@@ -110,12 +114,17 @@ class _Step:
         return key_state
 
     def emit(self, key: str, outputs: list) -> None:
+        prefix = None
         for output in outputs:
             if type(output) is Contribution:
                 self.contributions.append(contribution_element(output))
             else:
                 self.counts[output[0]] += 1
-                self.records.append(orjson.dumps(to_record(key, output)))
+                record = orjson.dumps(to_record(key, output))
+                if self.keyed_records:
+                    prefix = prefix or key_prefix(key.encode())
+                    record = prefix + record
+                self.records.append(record)
 
     def end(self, key: str) -> None:
         """The key has no active run: its state goes."""
@@ -145,4 +154,5 @@ class _Step:
         for contribution in self.contributions:
             yield CONTRIBUTIONS, contribution
         if self.records:
-            yield b"\n".join(self.records).decode()
+            records = b"\n".join(self.records)
+            yield records if self.keyed_records else records.decode()

@@ -1,7 +1,7 @@
 """The job on a ``scripts/cluster.sh`` standalone session cluster (two TaskManagers, one slot each).
 
 Input comes from a batching producer, so every restore resumes inside a batched entry
-(``timeline.flink.pulsar.BatchResumingPulsarSource``). Figures go to stdout (``pytest -s``).
+(``timeline.flink.pulsar.TimelinePulsarSource``). Figures go to stdout (``pytest -s``).
 """
 from __future__ import annotations
 

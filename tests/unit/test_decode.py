@@ -8,7 +8,6 @@ import pytest
 
 from engine.decode import PAYLOAD_PREFIX_CHARS, Event, dead_letter, decode_event, reason_class, text_of
 from engine.events import MAX_TIME, MIN_TIME, BadEvent, future_reason, iso_time
-from operators.streams import EVENT_SEPARATOR
 
 
 def reason_of(raw, max_bytes: int = 1 << 20) -> str:
@@ -77,12 +76,6 @@ def test_a_dead_letter_keeps_a_bounded_prefix_of_the_payload():
     letter = dead_letter(b"y" * (PAYLOAD_PREFIX_CHARS + 10), "event too large")
     assert letter == {"reason": "event too large", "payload": "y" * PAYLOAD_PREFIX_CHARS, "truncated": True}
     assert dead_letter("short", "late") == {"reason": "late", "payload": "short"}
-
-
-@pytest.mark.parametrize("raw", ['{"id": "a\x1e", "ts": 1}', '{"id": "a", "ts": 1}\x1e', '\x1e{"id": "a", "ts": 1}'])
-def test_no_good_event_holds_the_instant_separator(raw):
-    assert EVENT_SEPARATOR in raw
-    assert reason_of(raw).startswith("malformed JSON")
 
 
 RANGE = " (accepted: 0 to 253402300799999 ms, 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z)"

@@ -106,3 +106,36 @@ def test_the_timeline_function_counts_what_it_does():
     assert metrics[("activeKeys",)] == 0  # both sessions ended
     assert metrics[("timersFired",)] >= 2  # at least each session's end
     assert metrics[("eventTimeLag",)] < 0  # the last watermark was NEVER, far past the wall clock
+
+
+def keyed_pairs(outputs: list) -> list[tuple[str, dict]]:
+    """The (message key, record) pairs of the main output's keyed records (``<length>:<key><record>``, by ``\\n``)."""
+    pairs = []
+    for tag, value in outputs:
+        if tag is None:
+            at = 0
+            while at < len(value):
+                colon = value.index(b":", at)
+                start = colon + 1 + int(value[at:colon])
+                end = value.find(b"\n", start) % (len(value) + 1)  # -1 at the last record: its end
+                pairs.append((value[colon + 1:start].decode(), orjson.loads(value[start:end])))
+                at = end + 1
+    return pairs
+
+
+def test_for_a_pulsar_sink_each_change_record_comes_with_its_entity_key():
+    keyed = KeyedHarness(TimelineFunction(SPEC, keyed_records=True), key_of=lambda _: "b")
+    text = timeline_operator()
+    instants = batch(("s:1\n\u00e9", 1000, [{"action": "seek", "cdn": "x"}]), ("s2", 1000, [{"action": "play"}]))
+    pairs = keyed_pairs(keyed.process_element(instants)) + keyed_pairs(keyed.advance_watermark(NEVER))
+    expected = records(text.process_element(instants)) + records(text.advance_watermark(NEVER))
+    assert [record for _, record in pairs] == expected and len(expected) == 5
+    assert all(key == record["key"] for key, record in pairs)
+
+
+def test_for_a_pulsar_sink_each_aggregate_record_comes_with_its_metric_and_group():
+    combine = KeyedHarness(CombineFunction(SPEC, keyed_records=True), key_of=aggregate_key)
+    combine.process_element(("seeks", '["x"]', 10_000, 5000))
+    pairs = keyed_pairs(combine.advance_watermark(10_000))
+    assert pairs == [('["seeks",{"cdn":"x"}]', {"metric": "seeks", "group": {"cdn": "x"}, "time": 10_000,
+                                                 "count": 1, "sum": 5000})]

@@ -9,8 +9,8 @@ import org.apache.flink.types.Row;
 
 /**
  * Raw payloads to events or dead letters, by the rules of the Python reference decoder
- * (engine.decode.decode_event, engine.events, and operators.decode.DecodeFunction's watermark.max_future
- * check); tests/integration/test_jvm_decode.py holds the two to the same results.
+ * (engine.decode.decode_payload: engine.decode.decode_event, and engine.events.future_reason for the
+ * watermark.max_future check); tests/integration/test_jvm_decode.py holds the two to the same results.
  *
  * <p>Bytes are decoded as {@code new String(bytes, UTF_8)} does: each malformed sequence becomes U+FFFD
  * (engine.decode.text_of follows the same decoder).

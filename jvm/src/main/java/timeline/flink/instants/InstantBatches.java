@@ -20,10 +20,10 @@ import timeline.flink.decode.JsonStrings;
  * The complete instants of one watermark step gathered into one batch per bucket of entity keys.
  *
  * <p>Placed right after {@link Instants} (chained, same parallelism). Input: {@code Row(key, (key, time,
- * payloads))}, payloads joined by the separator. A key's bucket is its key group: the operator after this
- * one is keyed by the bucket's name, a string chosen to fall in that same key group, so the batches stay
- * in this subtask (no exchange) and rescale with the key groups. The number of buckets is the job's
- * maximum parallelism.
+ * payloads))}, payloads joined by {@link Instants#PAYLOAD_SEPARATOR}. A key's bucket is its key group:
+ * the operator after this one is keyed by the bucket's name, a string chosen to fall in that same key
+ * group, so the batches stay in this subtask (no exchange) and rescale with the key groups. The number
+ * of buckets is the job's maximum parallelism.
  *
  * <p>Output: {@code Row(bucket, batch)}, the batch JSON text {@code [[key,time,[event,...]],...]} with
  * each event's payload verbatim, in arrival order (so each key's instants in time order). The batches
@@ -35,14 +35,11 @@ public final class InstantBatches extends AbstractStreamOperator<Row>
         implements OneInputStreamOperator<Row, Row>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
 
-    private final char separator;
     private transient int maxParallelism;
     private transient String[] bucketNames;  // by key group
     private transient Map<Integer, StringBuilder> batches;  // key group -> open batch
 
-    /** For instants whose payloads are joined by {@code separator}, a character JSON text cannot hold. */
-    public InstantBatches(String separator) {
-        this.separator = separator.charAt(0);
+    public InstantBatches() {
         this.chainingStrategy = ChainingStrategy.ALWAYS;
     }
 
@@ -87,7 +84,7 @@ public final class InstantBatches extends AbstractStreamOperator<Row>
             batch.append(',');
         }
         JsonStrings.append(batch.append('['), instant.f0).append(',').append((long) instant.f1).append(",[")
-                .append(instant.f2.replace(separator, ',')).append("]]");
+                .append(instant.f2.replace(Instants.PAYLOAD_SEPARATOR, ',')).append("]]");
     }
 
     @Override

@@ -18,7 +18,7 @@ import timeline.flink.decode.DeadLetters;
  *
  * <p>Input: decoded events {@code Row(key, time, payload, reason)} keyed by {@code Row(key)}. Output:
  * {@code Row(key, (key, time, payloads))}, the payloads of one key's events at one time joined in arrival
- * order by the separator, emitted by the event-time timer at that time: Flink fires timers in time order
+ * order by {@link #PAYLOAD_SEPARATOR}, emitted by the event-time timer at that time: Flink fires timers in time order
  * and forwards a watermark only after the timers it fires, so the operator after this one gets complete
  * instants, each key's in time order. An event at or below the current watermark is late: it goes to
  * {@link #late()} as a dead letter and counts as {@code lateEvents}.
@@ -26,15 +26,13 @@ import timeline.flink.decode.DeadLetters;
 public final class Instants extends KeyedProcessFunction<Row, Row, Row> {
     private static final long serialVersionUID = 1L;
 
+    /** Joins the payloads of one instant: a raw control character, which JSON text cannot hold. */
+    public static final char PAYLOAD_SEPARATOR = '\u001e';
+
     private static final OutputTag<String> LATE = new OutputTag<>("late", Types.STRING);
 
-    private final String separator;
     private transient MapState<Long, String> pending;  // time -> payloads
     private transient Counter late;
-
-    public Instants(String separator) {
-        this.separator = separator;
-    }
 
     /** The output type: {@code Row(key, Tuple3(key, time, payloads))}. */
     public static TypeInformation<Row> outputType() {
@@ -66,7 +64,7 @@ public final class Instants extends KeyedProcessFunction<Row, Row, Row> {
             pending.put(time, payload);
             context.timerService().registerEventTimeTimer(time);
         } else {
-            pending.put(time, earlier + separator + payload);
+            pending.put(time, earlier + PAYLOAD_SEPARATOR + payload);
         }
     }
 

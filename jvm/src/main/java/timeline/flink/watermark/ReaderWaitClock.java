@@ -14,7 +14,13 @@ import org.apache.flink.util.clock.SystemClock;
  * late. A partition without messages in a live stream still turns idle, since the reader then waits.
  *
  * <p>An {@link EventTimeReader} registers its clock with its task thread ({@link #register}); the watermark
- * generators of its splits, created in the same thread, take it from there ({@link #ofThisThread}).
+ * generators of its splits, created in the same thread, take it from there ({@link #ofThisThread}). The
+ * thread is the only way from the reader to them: Flink's source operator makes each split's generator
+ * itself, from the job's serialized {@code WatermarkStrategy}, with a context that offers the operator's
+ * metric group and Flink's own input-activity clock (which keeps running while a reader works through a
+ * backlog, and stops only for watermark alignment), and the reader cannot emit idleness itself, as it is
+ * not called while it waits. Reader and generators live in the one source task thread, so the clock is
+ * read in the thread that moves it.
  */
 final class ReaderWaitClock implements RelativeClock {
     private static final ThreadLocal<ReaderWaitClock> OF_THREAD = new ThreadLocal<>();

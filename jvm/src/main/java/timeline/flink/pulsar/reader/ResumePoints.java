@@ -1,4 +1,4 @@
-package timeline.flink.pulsar;
+package timeline.flink.pulsar.reader;
 
 import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.MessageId;
@@ -11,7 +11,7 @@ import java.util.Map;
  * The restored read position of each topic partition whose checkpoint ended inside a batched entry,
  * until the reader has passed it. Used by one source reader's task thread only.
  */
-final class ResumePoints implements Serializable {
+public final class ResumePoints implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** Full topic name (with its partition suffix) to the last message the checkpoint had emitted. */

@@ -1,4 +1,4 @@
-package timeline.flink.pulsar;
+package timeline.flink.pulsar.enumerator;
 
 import java.util.HashMap;
 import java.util.List;
@@ -12,6 +12,7 @@ import org.apache.flink.connector.pulsar.source.split.PulsarPartitionSplit;
 import org.apache.pulsar.client.api.PulsarClientException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import timeline.flink.source.ForwardingEnumeratorContext;
 
 /**
  * The enumerator's context for a bounded read: splits of partitions without messages are not assigned.
@@ -20,12 +21,12 @@ import org.slf4j.LoggerFactory;
  * partition no message ever comes, so its reader, and with it the job, would never finish. Left out,
  * the split counts as assigned and done, and a reader left without splits finishes.
  */
-final class NonEmptySplitsContext extends ForwardingContext {
+public final class NonEmptySplitsContext extends ForwardingEnumeratorContext<PulsarPartitionSplit> {
     private static final Logger LOG = LoggerFactory.getLogger(NonEmptySplitsContext.class);
 
     private final PartitionProbe probe;
 
-    NonEmptySplitsContext(SplitEnumeratorContext<PulsarPartitionSplit> context, PartitionProbe probe) {
+    public NonEmptySplitsContext(SplitEnumeratorContext<PulsarPartitionSplit> context, PartitionProbe probe) {
         super(context);
         this.probe = probe;
     }

@@ -1,4 +1,4 @@
-package timeline.flink.pulsar;
+package timeline.flink.pulsar.enumerator;
 
 import java.io.Serializable;
 import java.util.Collection;
@@ -16,12 +16,12 @@ import org.apache.pulsar.client.api.Reader;
 import org.apache.pulsar.client.api.Schema;
 
 /** Which partitions have no message to read, asked with the source's client settings. */
-final class PartitionProbe implements Serializable {
+public final class PartitionProbe implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final Map<String, String> clientProperties;  // pulsar.client.* as the connector takes them
 
-    PartitionProbe(Map<String, String> clientProperties) {
+    public PartitionProbe(Map<String, String> clientProperties) {
         this.clientProperties = clientProperties;
     }
 

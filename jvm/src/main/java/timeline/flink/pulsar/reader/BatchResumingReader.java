@@ -1,4 +1,4 @@
-package timeline.flink.pulsar;
+package timeline.flink.pulsar.reader;
 
 import org.apache.flink.api.connector.source.SourceReader;
 import org.apache.flink.connector.pulsar.source.split.PulsarPartitionSplit;
@@ -21,12 +21,12 @@ import java.util.List;
  * ({@link ResumePoints}). Until the first later message arrives, a checkpoint keeps the restored
  * position rather than the connector's (which then points into the dropped messages).
  */
-final class BatchResumingReader<T> extends ForwardingReader<T, PulsarPartitionSplit> {
+public final class BatchResumingReader<T> extends ForwardingReader<T, PulsarPartitionSplit> {
     private static final Logger LOG = LoggerFactory.getLogger(BatchResumingReader.class);
 
     private final ResumePoints points;
 
-    BatchResumingReader(SourceReader<T, PulsarPartitionSplit> connector, ResumePoints points) {
+    public BatchResumingReader(SourceReader<T, PulsarPartitionSplit> connector, ResumePoints points) {
         super(connector);
         this.points = points;
     }

@@ -1,4 +1,4 @@
-package timeline.flink.pulsar;
+package timeline.flink.pulsar.reader;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.pulsar.source.config.SourceConfiguration;
@@ -7,13 +7,13 @@ import org.apache.flink.util.Collector;
 import org.apache.pulsar.client.api.Message;
 
 /** Deserializes with {@code inner}, dropping the messages that {@link ResumePoints} says were emitted already. */
-final class ResumingDeserializationSchema<T> implements PulsarDeserializationSchema<T> {
+public final class ResumingDeserializationSchema<T> implements PulsarDeserializationSchema<T> {
     private static final long serialVersionUID = 1L;
 
     private final PulsarDeserializationSchema<T> inner;
     private final ResumePoints points;
 
-    ResumingDeserializationSchema(PulsarDeserializationSchema<T> inner, ResumePoints points) {
+    public ResumingDeserializationSchema(PulsarDeserializationSchema<T> inner, ResumePoints points) {
         this.inner = inner;
         this.points = points;
     }

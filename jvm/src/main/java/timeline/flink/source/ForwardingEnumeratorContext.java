@@ -1,25 +1,28 @@
-package timeline.flink.pulsar;
+package timeline.flink.source;
 
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.BiConsumer;
 import org.apache.flink.api.connector.source.ReaderInfo;
 import org.apache.flink.api.connector.source.SourceEvent;
+import org.apache.flink.api.connector.source.SourceSplit;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
 import org.apache.flink.api.connector.source.SplitsAssignment;
-import org.apache.flink.connector.pulsar.source.split.PulsarPartitionSplit;
 import org.apache.flink.metrics.groups.SplitEnumeratorMetricGroup;
 
-/** An enumerator context that passes every call on; subclasses change what the connector's enumerator does. */
-abstract class ForwardingContext implements SplitEnumeratorContext<PulsarPartitionSplit> {
-    protected final SplitEnumeratorContext<PulsarPartitionSplit> context;
+/**
+ * A split enumerator context that passes every call on to another; subclasses change what an enumerator
+ * given this context does.
+ */
+public abstract class ForwardingEnumeratorContext<S extends SourceSplit> implements SplitEnumeratorContext<S> {
+    protected final SplitEnumeratorContext<S> context;
 
-    ForwardingContext(SplitEnumeratorContext<PulsarPartitionSplit> context) {
+    protected ForwardingEnumeratorContext(SplitEnumeratorContext<S> context) {
         this.context = context;
     }
 
     @Override
-    public void assignSplits(SplitsAssignment<PulsarPartitionSplit> assignment) {
+    public void assignSplits(SplitsAssignment<S> assignment) {
         context.assignSplits(assignment);
     }
 

@@ -1,18 +1,18 @@
-package timeline.flink.pulsar;
+package timeline.flink.pulsar.enumerator;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import javax.annotation.Nullable;
 import org.apache.flink.api.connector.source.ReaderInfo;
-import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SplitEnumerator;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
 import org.apache.flink.api.connector.source.SplitsAssignment;
 import org.apache.flink.connector.pulsar.source.enumerator.PulsarSourceEnumState;
 import org.apache.flink.connector.pulsar.source.split.PulsarPartitionSplit;
 import org.apache.flink.util.function.FunctionWithException;
+import timeline.flink.source.ForwardingEnumerator;
+import timeline.flink.source.ForwardingEnumeratorContext;
 
 /**
  * Non-partitioned topics read at any parallelism.
@@ -24,13 +24,13 @@ import org.apache.flink.util.function.FunctionWithException;
  * {@code Math.floorMod} names, {@code parallelism - 1}: it is registered when that reader is, and its
  * splits go to that reader.
  */
-final class NonPartitionedTopics {
+public final class NonPartitionedTopics {
     private static final int MISSING_OWNER = -1;
 
     private NonPartitionedTopics() {}
 
     /** The enumerator {@code create} makes with a context that hands reader -1's splits to a real reader. */
-    static SplitEnumerator<PulsarPartitionSplit, PulsarSourceEnumState> enumerator(
+    public static SplitEnumerator<PulsarPartitionSplit, PulsarSourceEnumState> enumerator(
             SplitEnumeratorContext<PulsarPartitionSplit> context,
             FunctionWithException<SplitEnumeratorContext<PulsarPartitionSplit>,
                     SplitEnumerator<PulsarPartitionSplit, PulsarSourceEnumState>, Exception> create) throws Exception {
@@ -42,7 +42,7 @@ final class NonPartitionedTopics {
     }
 
     /** Reader -1 registered as its stand-in; its splits assigned to the stand-in; its end signal dropped. */
-    private static final class Context extends ForwardingContext {
+    private static final class Context extends ForwardingEnumeratorContext<PulsarPartitionSplit> {
         Context(SplitEnumeratorContext<PulsarPartitionSplit> context) {
             super(context);
         }
@@ -76,12 +76,11 @@ final class NonPartitionedTopics {
     }
 
     /** The connector's enumerator, told that reader -1 arrived whenever its stand-in does, just before it. */
-    private static final class Enumerator implements SplitEnumerator<PulsarPartitionSplit, PulsarSourceEnumState> {
-        private final SplitEnumerator<PulsarPartitionSplit, PulsarSourceEnumState> enumerator;
+    private static final class Enumerator extends ForwardingEnumerator<PulsarPartitionSplit, PulsarSourceEnumState> {
         private final int standIn;
 
         Enumerator(SplitEnumerator<PulsarPartitionSplit, PulsarSourceEnumState> enumerator, int standIn) {
-            this.enumerator = enumerator;
+            super(enumerator);
             this.standIn = standIn;
         }
 
@@ -89,44 +88,9 @@ final class NonPartitionedTopics {
         public void addReader(int subtaskId) {
             if (subtaskId == standIn && standIn != MISSING_OWNER) {
                 // first: the stand-in's own arrival may tell it that no more splits will come
-                enumerator.addReader(MISSING_OWNER);
+                inner.addReader(MISSING_OWNER);
             }
-            enumerator.addReader(subtaskId);
-        }
-
-        @Override
-        public void start() {
-            enumerator.start();
-        }
-
-        @Override
-        public void handleSplitRequest(int subtaskId, @Nullable String requesterHostname) {
-            enumerator.handleSplitRequest(subtaskId, requesterHostname);
-        }
-
-        @Override
-        public void addSplitsBack(List<PulsarPartitionSplit> splits, int subtaskId) {
-            enumerator.addSplitsBack(splits, subtaskId);
-        }
-
-        @Override
-        public PulsarSourceEnumState snapshotState(long checkpointId) throws Exception {
-            return enumerator.snapshotState(checkpointId);
-        }
-
-        @Override
-        public void notifyCheckpointComplete(long checkpointId) throws Exception {
-            enumerator.notifyCheckpointComplete(checkpointId);
-        }
-
-        @Override
-        public void handleSourceEvent(int subtaskId, SourceEvent sourceEvent) {
-            enumerator.handleSourceEvent(subtaskId, sourceEvent);
-        }
-
-        @Override
-        public void close() throws java.io.IOException {
-            enumerator.close();
+            inner.addReader(subtaskId);
         }
     }
 }

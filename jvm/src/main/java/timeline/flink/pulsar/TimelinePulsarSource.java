@@ -17,24 +17,33 @@ import org.apache.flink.connector.pulsar.source.enumerator.PulsarSourceEnumState
 import org.apache.flink.connector.pulsar.source.reader.deserializer.PulsarDeserializationSchemaWrapper;
 import org.apache.flink.connector.pulsar.source.split.PulsarPartitionSplit;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
+import timeline.flink.pulsar.enumerator.NonEmptySplitsContext;
+import timeline.flink.pulsar.enumerator.NonPartitionedTopics;
+import timeline.flink.pulsar.enumerator.PartitionProbe;
+import timeline.flink.pulsar.reader.BatchResumingReader;
+import timeline.flink.pulsar.reader.ResumePoints;
+import timeline.flink.pulsar.reader.ResumingDeserializationSchema;
 import timeline.flink.watermark.EventTimeReader;
 
 /**
- * The connector's {@link PulsarSource}, restoring exactly at the checkpointed message also when it lies
- * inside a batched entry.
+ * The job's Pulsar source: the connector's {@link PulsarSource} with four fixes, its reader side in
+ * {@code reader/}, its enumerator side in {@code enumerator/}.
  *
- * <p>Connector 4.1.0 resumes a restored split at the entry after the checkpointed message's entry, so
- * the rest of a batch is never read (FLINK-36180). This source restores such a split at the start of
- * that entry instead and drops the batch's messages up to the checkpointed one, whatever the broker's
- * batch-index acknowledgement setting. Enumeration, splits and their checkpoint format are the
- * connector's own, so a job can switch to it from a checkpoint of the plain source.
+ * <ul>
+ *   <li>A restored split resumes exactly at the checkpointed message, also inside a batched entry
+ *       ({@link BatchResumingReader}): connector 4.1.0 resumes at the entry after the checkpointed
+ *       message's entry, so the rest of a batch was never read (FLINK-36180).</li>
+ *   <li>Each split's watermark exists from the moment the split is assigned, not from its first record
+ *       ({@link EventTimeReader}).</li>
+ *   <li>A bounded read leaves out partitions without messages, whose readers would otherwise never finish
+ *       ({@link #skippingEmptyPartitions}).</li>
+ *   <li>A non-partitioned topic is read at any parallelism ({@link NonPartitionedTopics}).</li>
+ * </ul>
  *
- * <p>Three more fixes: each split's watermark exists from the moment the split is assigned, not from
- * its first record ({@link EventTimeReader}); a bounded read leaves out partitions without
- * messages, whose readers would otherwise never finish ({@link #skippingEmptyPartitions}); a
- * non-partitioned topic is read at any parallelism ({@link NonPartitionedTopics}).
+ * <p>Enumeration, splits and their checkpoint format are the connector's own, so a job can switch to it
+ * from a checkpoint of the plain source.
  */
-public final class BatchResumingPulsarSource<T>
+public final class TimelinePulsarSource<T>
         implements Source<T, PulsarPartitionSplit, PulsarSourceEnumState>, ResultTypeQueryable<T> {
     private static final long serialVersionUID = 1L;
 
@@ -42,27 +51,27 @@ public final class BatchResumingPulsarSource<T>
     private final ResumePoints points;  // the same object as inside the connector's deserialization schema
     private final PartitionProbe emptyPartitions;  // bounded: leaves out partitions without messages; or null
 
-    private BatchResumingPulsarSource(PulsarSource<T> connector, ResumePoints points, PartitionProbe emptyPartitions) {
+    private TimelinePulsarSource(PulsarSource<T> connector, ResumePoints points, PartitionProbe emptyPartitions) {
         this.connector = connector;
         this.points = points;
         this.emptyPartitions = emptyPartitions;
     }
 
     /** The source that {@code builder}, otherwise complete, builds with {@code schema} for the payloads. */
-    public static <T> BatchResumingPulsarSource<T> of(
+    public static <T> TimelinePulsarSource<T> of(
             PulsarSourceBuilder<? super T> builder, DeserializationSchema<T> schema) {
         ResumePoints points = new ResumePoints();
         PulsarSourceBuilder<T> typed = builder.setDeserializationSchema(
                 new ResumingDeserializationSchema<>(new PulsarDeserializationSchemaWrapper<>(schema), points));
-        return new BatchResumingPulsarSource<>(typed.build(), points, null);
+        return new TimelinePulsarSource<>(typed.build(), points, null);
     }
 
     /**
      * This bounded source, leaving out partitions without messages (their readers would wait for ever),
      * looked into with the client settings {@code clientProperties} ({@code pulsar.client.*}).
      */
-    public BatchResumingPulsarSource<T> skippingEmptyPartitions(Map<String, String> clientProperties) {
-        return new BatchResumingPulsarSource<>(connector, points, new PartitionProbe(new HashMap<>(clientProperties)));
+    public TimelinePulsarSource<T> skippingEmptyPartitions(Map<String, String> clientProperties) {
+        return new TimelinePulsarSource<>(connector, points, new PartitionProbe(new HashMap<>(clientProperties)));
     }
 
     private SplitEnumeratorContext<PulsarPartitionSplit> enumeratorContext(
