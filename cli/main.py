@@ -20,6 +20,7 @@ from cli.run import PREFLIGHT_FAILED, run_job
 from changestream.records import TOPIC_SCHEMES, read_records
 from engine import batch, reference
 from engine.decode import Event, decode_event, is_blank, text_of
+from engine.columnar_records import coverage as columnar_coverage
 from engine.incremental import Engine
 from engine.events import BadEvent, event_time
 
@@ -56,6 +57,7 @@ def writable(path: Path) -> Path:
 def cmd_check(args: argparse.Namespace) -> None:
     plan = compile_plan(load_job(args.spec).spec)  # the job sections are checked too
     print(plan.describe())
+    print(columnar_coverage(plan.spec))
     if args.show_code:
         engine = Engine(plan)
         print(f"\n# {engine.filename}: the engine's generated functions\n{engine.source}", end="")

@@ -1,0 +1,58 @@
+"""The columnar evaluator agrees with the reference evaluator, byte for byte, on random specs and events."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+from hypothesis import given, settings
+
+from dsl import nodes
+from dsl.spec import load_spec_file
+from engine import columnar, reference
+from engine.columnar_events import spec_columns, table_of_events
+from engine.columnar_output import aggregate_lines, change_lines
+from engine.columnar_records import aggregate_records, coverage, evaluate
+from engine.decode import Event
+from tests import strategies
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def columnar_bytes(spec, raw_events: list[dict]) -> bytes:
+    table = table_of_events((Event(event["k"], event["t"], event) for event in raw_events), spec_columns(spec))
+    result = evaluate(spec, table)
+    return change_lines(result.changes) + aggregate_lines(aggregate_records(spec, [result.folds]))
+
+
+def reference_bytes(spec, raw_events: list[dict]) -> bytes:
+    return b"".join(orjson.dumps(record) + b"\n" for record in reference.evaluate(spec, raw_events))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(strategies.specs(), strategies.events())
+def test_columnar_equals_reference(spec, raw_events):
+    assert columnar_bytes(spec, raw_events) == reference_bytes(spec, raw_events)
+
+
+@settings(max_examples=100, deadline=None)
+@given(strategies.specs(), strategies.events())
+def test_operators_without_a_columnar_form_run_on_the_incremental_engine(spec, raw_events):
+    saved = columnar.OPERATORS.pop(nodes.HasExistedWithin)
+    try:
+        assert columnar_bytes(spec, raw_events) == reference_bytes(spec, raw_events)
+    finally:
+        columnar.OPERATORS[nodes.HasExistedWithin] = saved
+
+
+def test_uncovered_names_the_operators_without_a_columnar_form(monkeypatch):
+    node = nodes.Not(nodes.HasExistedWithin(nodes.FieldCompare("a", "==", 1), 5))
+    assert columnar.uncovered(node) == []
+    monkeypatch.delitem(columnar.OPERATORS, nodes.HasExistedWithin)
+    assert columnar.uncovered(node) == ["HasExistedWithin"]
+
+
+def test_check_says_which_outputs_run_on_the_incremental_engine(monkeypatch):
+    spec = load_spec_file(EXAMPLES / "cirr.yaml")
+    assert coverage(spec) == "columnar: every output and aggregate"
+    monkeypatch.delitem(columnar.OPERATORS, nodes.HasExistedWithin)
+    assert coverage(spec) == "columnar: cirr on the incremental engine (no columnar form: HasExistedWithin)"
