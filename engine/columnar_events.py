@@ -94,59 +94,62 @@ def same_classes(values: Sequence[Any]) -> np.ndarray:
     return result
 
 
-class ColumnBuilder:
-    """Collects one field's values, event by event, as value indices."""
-
-    def __init__(self) -> None:
-        self.index: dict[Any, int] = {}
-        self.values: list[Any] = []
-        self.codes: list[int] = []
-
-    def add(self, value: Any) -> None:
-        if value is None:
-            self.codes.append(NULL)
-            return
-        kind = type(value)
-        slot = (kind, orjson.dumps(value)) if kind in (list, dict) else (kind, value)  # 2 and 2.0 apart
-        code = self.index.get(slot)
-        if code is None:
-            code = self.index[slot] = len(self.values)
-            self.values.append(value)
-        self.codes.append(code)
-
-    def column(self, order: np.ndarray) -> ValueColumn:
-        codes = np.asarray(self.codes, dtype=np.int64)[order]
-        return ValueColumn(codes, self.values, same_classes(self.values))
+def _single(array: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
-def sorted_order(keys: pa.Array, times: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+def value_column(texts: pa.ChunkedArray | pa.Array, order: np.ndarray) -> ValueColumn:
+    """A field's column from its values as JSON texts (null: absent or null), in the event ``order``."""
+    encoded = pc.dictionary_encode(_single(texts))
+    codes = pc.fill_null(encoded.indices, NULL).to_numpy(zero_copy_only=False).astype(np.int64)[order]
+    values = [orjson.loads(text) for text in encoded.dictionary.to_pylist()]
+    return ValueColumn(codes, values, same_classes(values))
+
+
+def sorted_order(keys: pa.ChunkedArray | pa.Array, times: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
     """The sorted distinct keys, each event's index among them, and the order that sorts the events
     by key, time and input order."""
-    encoded = pc.dictionary_encode(keys).combine_chunks() if isinstance(keys, pa.ChunkedArray) \
-        else pc.dictionary_encode(keys)
+    encoded = pc.dictionary_encode(_single(keys))
     distinct = encoded.dictionary
     by_text = pc.array_sort_indices(distinct).to_numpy()  # UTF-8 byte order is code-point order
     rank = np.empty(len(distinct), dtype=np.int64)
     rank[by_text] = np.arange(len(distinct))
     key = rank[encoded.indices.to_numpy(zero_copy_only=False)]
     order = np.lexsort((times, key))  # stable: equal times keep input order
-    return distinct.take(pa.array(by_text)).to_pylist(), key[order], order
+    return distinct.take(pa.array(by_text, pa.int64())).to_pylist(), key[order], order
+
+
+def decoded_schema(columns: Sequence[str]) -> pa.Schema:
+    """Decoded events in input order: key, time, and each field read as JSON text (null: absent or null)."""
+    return pa.schema([("key", pa.string()), ("time", pa.int64()), *((name, pa.binary()) for name in columns)])
+
+
+def decoded_table(keys: list[str], times: list[int], texts: dict[str, list[bytes | None]]) -> pa.Table:
+    schema = decoded_schema(list(texts))
+    return pa.table([pa.array(keys, pa.string()), pa.array(times, pa.int64()),
+                     *(pa.array(values, pa.binary()) for values in texts.values())], schema=schema)
+
+
+def field_texts(fields: dict[str, Any], columns: Sequence[str]) -> list[bytes | None]:
+    """Each of ``columns`` of an event as JSON text (None: absent or null)."""
+    return [None if (value := fields.get(name)) is None else orjson.dumps(value) for name in columns]
+
+
+def table_of_decoded(decoded: pa.Table, columns: Sequence[str]) -> EventTable:
+    """An :class:`EventTable` of decoded events (:func:`decoded_schema`, in input order)."""
+    times = decoded["time"].to_numpy()
+    distinct, key, order = sorted_order(decoded["key"], times)
+    return EventTable(distinct, key, times[order], {name: value_column(decoded[name], order) for name in columns})
 
 
 def table_of_events(events: Iterable[Event], columns: Sequence[str]) -> EventTable:
     """An :class:`EventTable` of decoded events (in input order) and the fields ``columns``."""
     keys: list[str] = []
     times: list[int] = []
-    builders = {name: ColumnBuilder() for name in columns}
+    texts: list[list[bytes | None]] = []
     for event in events:
         keys.append(event.key)
         times.append(event.time)
-        fields = event.fields
-        for name, builder in builders.items():
-            builder.add(fields.get(name))
-    return table_of_columns(pa.array(keys, pa.string()), np.asarray(times, dtype=np.int64), builders)
-
-
-def table_of_columns(keys: pa.Array, times: np.ndarray, builders: dict[str, ColumnBuilder]) -> EventTable:
-    distinct, key, order = sorted_order(keys, times)
-    return EventTable(distinct, key, times[order], {name: b.column(order) for name, b in builders.items()})
+        texts.append(field_texts(event.fields, columns))
+    by_column = {name: [row[index] for row in texts] for index, name in enumerate(columns)}
+    return table_of_decoded(decoded_table(keys, times, by_column), columns)

@@ -1,0 +1,164 @@
+"""Reading events for the columnar evaluator: JSON lines and Parquet, into decoded Arrow tables
+(:func:`engine.columnar_events.decoded_schema`).
+
+JSON lines decode exactly as :func:`engine.decode.decode_event` decodes each
+line (``tests/unit/test_columnar_input.py`` holds them to it, hostile lines
+included): a line that orjson reads as an object with a plain key and time takes
+a short path, every other line the full one, which finds the same event or the
+same reason. Lines end at each ``\\n`` and nothing else; blank lines are skipped.
+
+Parquet columns are event fields: the spec's key (strings, or integers in
+decimal) and time (integers or whole floats of epoch milliseconds, ISO-8601
+strings, or timestamps), other columns as their values.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from engine.columnar_events import decoded_table, field_texts
+from engine.decode import MAX_EVENT_BYTES, decode_event, is_blank, text_of
+from engine.events import MAX_TIME, BadEvent
+
+BLOCK_BYTES = 1 << 24  # JSON lines are read in blocks of about this many bytes, cut after a line's end
+
+
+@dataclass
+class Decoded:
+    """Decoded events of a block of input, and its bad lines as ``(line number, reason)``."""
+
+    table: pa.Table
+    bad: list[tuple[int, str]] = field(default_factory=list)
+
+
+def decode_lines(data: bytes, first_number: int, key: str, time: str, columns: Sequence[str]) -> Decoded:
+    """The events of the JSON lines in ``data``, the first of them line ``first_number``."""
+    keys: list[str] = []
+    times: list[int] = []
+    rows: list[list[bytes | None]] = []
+    bad: list[tuple[int, str]] = []
+    loads = orjson.loads
+    for number, line in enumerate(data.split(b"\n"), start=first_number):
+        try:
+            fields = loads(line) if len(line) <= MAX_EVENT_BYTES else None
+        except orjson.JSONDecodeError:
+            fields = None
+        if type(fields) is dict:
+            event_key, event_time = fields.get(key), fields.get(time)
+        else:
+            event_key = event_time = None
+        if not (type(event_key) is str and event_key and type(event_time) is int and 0 <= event_time <= MAX_TIME):
+            text = text_of(line)
+            if is_blank(text):
+                continue
+            try:
+                event_key, event_time, fields = decode_event(text, key, time)
+            except BadEvent as error:
+                bad.append((number, error.reason))
+                continue
+        keys.append(event_key)
+        times.append(event_time)
+        rows.append(field_texts(fields, columns))
+    texts = {name: [row[index] for row in rows] for index, name in enumerate(columns)}
+    return Decoded(decoded_table(keys, times, texts), bad)
+
+
+def line_blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[int, bytes]]:
+    """The file's lines in blocks of whole lines, each with the number of its first line."""
+    number = 1
+    rest = b""
+    with path.open("rb") as file:
+        while chunk := file.read(block_bytes):
+            chunk = rest + chunk
+            cut = chunk.rfind(b"\n") + 1
+            if cut:
+                block, rest = chunk[:cut - 1], chunk[cut:]
+                yield number, block
+                number += block.count(b"\n") + 1
+            else:
+                rest = chunk
+    if rest:
+        yield number, rest
+
+
+def parquet_files(path: Path) -> list[Path]:
+    """A Parquet file, or the Parquet files of a folder (and its folders), in name order."""
+    if path.is_dir():
+        return sorted(found for found in path.rglob("*.parquet") if found.is_file())
+    return [path]
+
+
+def is_parquet(path: Path) -> bool:
+    """A Parquet file, or a folder with Parquet files; anything else is read as JSON lines."""
+    if path.is_dir():
+        return any(path.rglob("*.parquet"))
+    with path.open("rb") as file:
+        return file.read(4) == b"PAR1"
+
+
+def decode_parquet(batch: pa.RecordBatch, first_row: int, key: str, time: str, columns: Sequence[str]) -> Decoded:
+    """The events of a batch of Parquet rows (row numbers from ``first_row``, counted from 1)."""
+    names = batch.schema.names
+    fields_of = {name: _json_texts(batch.column(names.index(name))) if name in names else None
+                 for name in {key, time, *columns}}
+    keys: list[str] = []
+    times: list[int] = []
+    rows: list[list[bytes | None]] = []
+    bad: list[tuple[int, str]] = []
+    key_texts, time_texts = fields_of[key], fields_of[time]
+    for row in range(batch.num_rows):
+        fields = {}
+        for name, texts in ((key, key_texts), (time, time_texts)):
+            if texts is not None and texts[row] is not None:
+                fields[name] = orjson.loads(texts[row])
+        try:
+            event_key, event_time, _ = decode_event(orjson.dumps(fields), key, time)
+        except BadEvent as error:
+            bad.append((first_row + row, error.reason))
+            continue
+        keys.append(event_key)
+        times.append(event_time)
+        rows.append([None if fields_of[name] is None else fields_of[name][row] for name in columns])
+    texts = {name: [row[index] for row in rows] for index, name in enumerate(columns)}
+    return Decoded(decoded_table(keys, times, texts), bad)
+
+
+def _json_texts(column: pa.Array) -> list[bytes | None]:
+    """Each value of a Parquet column as JSON text (None: null); timestamps as epoch milliseconds."""
+    if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
+        column = pc.cast(pc.cast(column, pa.timestamp("ms")), pa.int64())
+    encoded = pc.dictionary_encode(column)
+    texts = [orjson.dumps(value) for value in encoded.dictionary.to_pylist()]
+    return [None if index is None else texts[index] for index in encoded.indices.to_pylist()]
+
+
+def parquet_batches(path: Path, batch_rows: int = 1 << 16) -> Iterator[tuple[int, pa.RecordBatch]]:
+    """The rows of a Parquet file in batches, each with the number of its first row."""
+    number = 1
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
+        yield number, batch
+        number += batch.num_rows
+
+
+def decoded_blocks(path: Path, key: str, time: str, columns: Sequence[str]) -> Iterator[tuple[Path, Decoded]]:
+    """The events of a JSON-lines file, or of a Parquet file or folder, block by block, each with its file."""
+    if is_parquet(path):
+        for file in parquet_files(path):
+            for number, batch in parquet_batches(file):
+                yield file, decode_parquet(batch, number, key, time, columns)
+    else:
+        for number, block in line_blocks(path):
+            yield path, decode_lines(block, number, key, time, columns)
+
+
+def input_size(paths: Sequence[Path]) -> int:
+    """The bytes of the inputs, for progress."""
+    return sum(os.path.getsize(found) for path in paths
+               for found in (parquet_files(path) if path.is_dir() else [path]))
