@@ -43,9 +43,14 @@ class Runs:
     t0: np.ndarray
     end: np.ndarray  # last event time + timeout; END_OF_TIME without a timeout
     of_event: np.ndarray
+    stride: int | None  # more than any run's span, when all runs' spans laid end to end fit an int64
 
     def __len__(self) -> int:
         return len(self.t0)
+
+    def position(self, run: np.ndarray, time: np.ndarray) -> np.ndarray:
+        """``(run, time)`` within the run's span as one int64 that sorts as the pair does (needs a stride)."""
+        return run * self.stride + (time - self.t0[run])
 
 
 def split_runs(events: EventTable, timeout_ms: int | None) -> Runs:
@@ -58,7 +63,10 @@ def split_runs(events: EventTable, timeout_ms: int | None) -> Runs:
     first = np.flatnonzero(starts)
     last = np.append(first[1:], len(time))[:len(first)] - 1
     end = time[last] + timeout_ms if timeout_ms is not None else np.full(len(first), END_OF_TIME, _INT64)
-    return Runs(key[first], time[first], end, np.cumsum(starts) - 1)
+    t0 = time[first]
+    span = int((end - t0).max(initial=0)) + 1
+    stride = span if timeout_ms is not None and span * (len(first) + 1) < 2**62 else None
+    return Runs(key[first], t0, end, np.cumsum(starts) - 1, stride)
 
 
 @dataclass(frozen=True)
@@ -116,9 +124,16 @@ def gathered(values: np.ndarray, index: np.ndarray, missing: int) -> np.ndarray:
     return np.where(index >= 0, values[np.maximum(index, 0)], missing)
 
 
-def last_at_or_before(points_run: np.ndarray, points_time: np.ndarray,
+def last_at_or_before(runs: Runs, points_run: np.ndarray, points_time: np.ndarray,
                       query_run: np.ndarray, query_time: np.ndarray) -> np.ndarray:
-    """For each query, the last point of its run at or before its time (-1: none); points sorted."""
+    """For each query, the last point of its run at or before its time (-1: none); points sorted by run
+    and time, all within their runs' spans."""
+    if runs.stride is not None:
+        found = np.searchsorted(runs.position(points_run, points_time), runs.position(query_run, query_time),
+                                side="right") - 1
+        same = found >= 0
+        same[same] = points_run[found[same]] == query_run[same]
+        return np.where(same, found, -1)
     count = len(points_run)
     tag = np.concatenate((np.zeros(count, dtype=np.int8), np.ones(len(query_run), dtype=np.int8)))
     run = np.concatenate((points_run, query_run))
@@ -138,6 +153,10 @@ def instants(runs: Runs, run: np.ndarray, time: np.ndarray) -> tuple[np.ndarray,
     time = np.concatenate((runs.t0, time))
     inside = time < runs.end[run]
     run, time = run[inside], time[inside]
+    if runs.stride is not None:
+        position = np.unique(runs.position(run, time))
+        run = position // runs.stride
+        return run, position - run * runs.stride + runs.t0[run]
     order = np.lexsort((time, run))
     run, time = run[order], time[order]
     distinct = np.ones(len(run), dtype=bool)
@@ -190,7 +209,7 @@ class Evaluation:
     def value_at(self, node: nodes.Node, run: np.ndarray, t: np.ndarray) -> np.ndarray:
         """The value of a boolean or numeric timeline at ``(run, t)`` (booleans as 0/1), t within each run."""
         pieces = self.timeline(node)
-        index = last_at_or_before(pieces.run, pieces.time, run, t)
+        index = last_at_or_before(self.runs, pieces.run, pieces.time, run, t)
         if isinstance(pieces, Ramps):
             return pieces.at(index, t)
         return pieces.value[index]
@@ -198,7 +217,7 @@ class Evaluation:
     def steps_at(self, node: nodes.Node, run: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """A state timeline's (same-value class, shown value index) at ``(run, t)``."""
         steps = self.timeline(node)
-        index = last_at_or_before(steps.run, steps.time, run, t)
+        index = last_at_or_before(self.runs, steps.run, steps.time, run, t)
         return steps.value[index], steps.shown[index]
 
 
@@ -250,7 +269,7 @@ def _has_existed_within(evaluation: Evaluation, node: nodes.HasExistedWithin) ->
     match_run, match_time = evaluation.runs.of_event[matching], evaluation.events.time[matching]
     run, t = instants(evaluation.runs, np.concatenate((match_run, match_run)),
                       np.concatenate((match_time, match_time + node.window_ms)))
-    latest = last_at_or_before(match_run, match_time, run, t)
+    latest = last_at_or_before(evaluation.runs, match_run, match_time, run, t)
     inside = t < gathered(match_time + node.window_ms, latest, -1)
     return kept(run, t, inside.astype(_INT64))
 
@@ -300,7 +319,7 @@ def _compare_ramps(evaluation: Evaluation, ramps: Ramps, op: str, literal: Any) 
     crossing = start[reachable] + gap[reachable]
     run, t = instants(evaluation.runs, np.concatenate((ramps.run, ramps.run[rising][reachable])),
                       np.concatenate((ramps.time, crossing)))
-    index = last_at_or_before(ramps.run, ramps.time, run, t)
+    index = last_at_or_before(evaluation.runs, ramps.run, ramps.time, run, t)
     value, rate = ramps.at(index, t), ramps.rate[index]
     holds = _compared(value, op, bound)
     at_literal = (rate == 1) & (value == bound)

@@ -124,10 +124,11 @@ def decoded_schema(columns: Sequence[str]) -> pa.Schema:
     return pa.schema([("key", pa.string()), ("time", pa.int64()), *((name, pa.binary()) for name in columns)])
 
 
-def decoded_table(keys: list[str], times: list[int], texts: dict[str, list[bytes | None]]) -> pa.Table:
+def decoded_table(keys: list[str], times: list[int], texts: dict[str, list[bytes | None] | pa.Array]) -> pa.Table:
     schema = decoded_schema(list(texts))
     return pa.table([pa.array(keys, pa.string()), pa.array(times, pa.int64()),
-                     *(pa.array(values, pa.binary()) for values in texts.values())], schema=schema)
+                     *(pa.array(values, pa.binary()) if isinstance(values, list) else values
+                       for values in texts.values())], schema=schema)
 
 
 def field_texts(fields: dict[str, Any], columns: Sequence[str]) -> list[bytes | None]:

@@ -42,9 +42,9 @@ def decode_lines(data: bytes, first_number: int, key: str, time: str, columns: S
     """The events of the JSON lines in ``data``, the first of them line ``first_number``."""
     keys: list[str] = []
     times: list[int] = []
-    rows: list[list[bytes | None]] = []
+    events: list[dict] = []
     bad: list[tuple[int, str]] = []
-    loads = orjson.loads
+    loads, add_key, add_time, add_event = orjson.loads, keys.append, times.append, events.append
     for number, line in enumerate(data.split(b"\n"), start=first_number):
         try:
             fields = loads(line) if len(line) <= MAX_EVENT_BYTES else None
@@ -63,11 +63,25 @@ def decode_lines(data: bytes, first_number: int, key: str, time: str, columns: S
             except BadEvent as error:
                 bad.append((number, error.reason))
                 continue
-        keys.append(event_key)
-        times.append(event_time)
-        rows.append(field_texts(fields, columns))
-    texts = {name: [row[index] for row in rows] for index, name in enumerate(columns)}
+        add_key(event_key)
+        add_time(event_time)
+        add_event(fields)
+    texts = {name: json_texts([fields.get(name) for fields in events]) for name in columns}
     return Decoded(decoded_table(keys, times, texts), bad)
+
+
+_ESCAPED = r'[\x00-\x1f"\\]'  # characters that JSON text writes escaped
+
+
+def json_texts(values: list) -> pa.Array:
+    """Values as JSON text, as orjson writes them (null: None); strings without escapes take a short path."""
+    try:
+        strings = pa.array(values, pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        strings = None
+    if strings is not None and not pc.any(pc.match_substring_regex(strings, _ESCAPED)).as_py():
+        return pc.binary_join_element_wise('"', strings, '"', "").cast(pa.binary())
+    return pa.array([None if value is None else orjson.dumps(value) for value in values], pa.binary())
 
 
 def line_blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[int, bytes]]:
