@@ -40,7 +40,7 @@ from engine.columnar_output import (
     aggregate_lines, change_lines, write_aggregate_parquet, write_change_parquet)
 from engine.columnar_records import aggregate_records, evaluate
 
-PARTITION_BYTES = 48 << 20  # input bytes per partition: bounds a worker's memory while it evaluates one
+PARTITION_BYTES = 24 << 20  # input bytes per partition: bounds a worker's memory while it evaluates one
 PIECE_BYTES = 64 << 20  # a JSON-lines file is split into pieces of about this many bytes
 
 

@@ -23,11 +23,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from engine.columnar_events import decoded_table, field_texts
+from engine.columnar_events import decoded_schema, decoded_table
 from engine.decode import MAX_EVENT_BYTES, decode_event, is_blank, text_of
 from engine.events import MAX_TIME, BadEvent
 
-BLOCK_BYTES = 1 << 24  # JSON lines are read in blocks of about this many bytes, cut after a line's end
+BLOCK_BYTES = 1 << 22  # JSON lines are read in blocks of about this many bytes, cut after a line's end
 
 
 @dataclass
@@ -118,39 +118,63 @@ def is_parquet(path: Path) -> bool:
 
 
 def decode_parquet(batch: pa.RecordBatch, first_row: int, key: str, time: str, columns: Sequence[str]) -> Decoded:
-    """The events of a batch of Parquet rows (row numbers from ``first_row``, counted from 1)."""
-    names = batch.schema.names
-    fields_of = {name: _json_texts(batch.column(names.index(name))) if name in names else None
-                 for name in {key, time, *columns}}
-    keys: list[str] = []
-    times: list[int] = []
-    rows: list[list[bytes | None]] = []
-    bad: list[tuple[int, str]] = []
-    key_texts, time_texts = fields_of[key], fields_of[time]
-    for row in range(batch.num_rows):
-        fields = {}
-        for name, texts in ((key, key_texts), (time, time_texts)):
-            if texts is not None and texts[row] is not None:
-                fields[name] = orjson.loads(texts[row])
+    """The events of a batch of Parquet rows (row numbers from ``first_row``, counted from 1).
+
+    When every row's key is a non-empty string or an integer and its time an integer in range, the batch
+    takes a short path; else each row's key and time go as JSON through :func:`~engine.decode.decode_event`,
+    for the same event or the same reason.
+    """
+    texts = {name: json_text_column(batch, name) for name in columns}
+    keys, times = _plain_keys_and_times(batch, key, time)
+    if keys is not None:
+        return Decoded(pa.table([keys, times, *texts.values()], schema=decoded_schema(columns)))
+    key_texts, time_texts = (json_text_column(batch, name).to_pylist() for name in (key, time))
+    kept_keys, kept_times, kept, bad = [], [], [], []
+    for row, (key_text, time_text) in enumerate(zip(key_texts, time_texts)):
+        fields = {name: orjson.loads(text) for name, text in ((key, key_text), (time, time_text)) if text is not None}
         try:
             event_key, event_time, _ = decode_event(orjson.dumps(fields), key, time)
         except BadEvent as error:
             bad.append((first_row + row, error.reason))
             continue
-        keys.append(event_key)
-        times.append(event_time)
-        rows.append([None if fields_of[name] is None else fields_of[name][row] for name in columns])
-    texts = {name: [row[index] for row in rows] for index, name in enumerate(columns)}
-    return Decoded(decoded_table(keys, times, texts), bad)
+        kept_keys.append(event_key)
+        kept_times.append(event_time)
+        kept.append(row)
+    rows = pa.array(kept, pa.int64())
+    return Decoded(decoded_table(kept_keys, kept_times, {name: text.take(rows) for name, text in texts.items()}), bad)
 
 
-def _json_texts(column: pa.Array) -> list[bytes | None]:
-    """Each value of a Parquet column as JSON text (None: null); timestamps as epoch milliseconds."""
+def _plain_keys_and_times(batch: pa.RecordBatch, key: str, time: str) -> tuple[pa.Array | None, pa.Array | None]:
+    """The keys (as text) and times of a batch whose every row has a plain key and time; (None, None) if not."""
+    names = batch.schema.names
+    if key not in names or time not in names:
+        return None, None
+    keys, times = batch.column(names.index(key)), _epoch_millis(batch.column(names.index(time)))
+    if keys.null_count or times.null_count or not pa.types.is_integer(times.type):
+        return None, None
+    if pa.types.is_integer(keys.type):
+        keys = pc.cast(keys, pa.string())
+    elif not pa.types.is_string(keys.type) or pc.any(pc.equal(keys, "")).as_py():
+        return None, None
+    if len(times) and (pc.min(times).as_py() < 0 or pc.max(times).as_py() > MAX_TIME):
+        return None, None
+    return keys, pc.cast(times, pa.int64())
+
+
+def _epoch_millis(column: pa.Array) -> pa.Array:
+    """Timestamps and dates as epoch milliseconds (finer units cut); other columns as they are."""
     if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
-        column = pc.cast(pc.cast(column, pa.timestamp("ms")), pa.int64())
-    encoded = pc.dictionary_encode(column)
+        return pc.cast(pc.cast(column, pa.timestamp("ms"), safe=False), pa.int64())
+    return column
+
+
+def json_text_column(batch: pa.RecordBatch, name: str) -> pa.Array:
+    """A column's values as JSON text (null: absent, null or NaN), each distinct value written once."""
+    if name not in batch.schema.names:
+        return pa.nulls(batch.num_rows, pa.binary())
+    encoded = pc.dictionary_encode(_epoch_millis(batch.column(batch.schema.names.index(name))))
     texts = [orjson.dumps(value) for value in encoded.dictionary.to_pylist()]
-    return [None if index is None else texts[index] for index in encoded.indices.to_pylist()]
+    return pa.array([None if text == b"null" else text for text in texts], pa.binary()).take(encoded.indices)
 
 
 def parquet_batches(path: Path, batch_rows: int = 1 << 16) -> Iterator[tuple[int, pa.RecordBatch]]:

@@ -124,3 +124,14 @@ def test_eval_reads_parquet(tmp_path, capsys):
     pq.write_table(pa.table({name: [event.get(name) for event in raw] for name in names}), tmp_path / "events.parquet")
     from_parquet, _ = eval_output(capsys, str(EXAMPLES / "cirr.yaml"), str(tmp_path / "events.parquet"))
     assert from_parquet == eval_output(capsys, str(EXAMPLES / "cirr.yaml"), str(EXAMPLES / "events.jsonl"))[0]
+
+
+def test_parquet_integer_keys_and_timestamps_take_the_short_path(tmp_path):
+    table = pa.table({"id": pa.array([7, 8], pa.int64()), "a": [1.5, float("nan")],
+                      "ts": pa.array([1000, 2000], pa.timestamp("ms"))})
+    pq.write_table(table, tmp_path / "events.parquet")
+    (number, batch), = parquet_batches(tmp_path / "events.parquet")
+    result = decode_parquet(batch, number, "id", "ts", COLUMNS)
+    assert result.bad == []
+    assert result.table.to_pylist() == [{"key": "7", "time": 1000, "a": b"1.5", "id": b"7", "ts": b"1000"},
+                                        {"key": "8", "time": 2000, "a": None, "id": b"8", "ts": b"2000"}]
