@@ -196,9 +196,6 @@ class Evaluation:
         """Per event, whether it matches ``predicate``."""
         return PREDICATES[type(predicate)](self, predicate)
 
-    def column(self, name: str) -> ValueColumn:
-        return self.events.columns[name]
-
     def event_instants(self) -> np.ndarray:
         """The rows that are the last event of their run at their time: the value after the instant."""
         run, time = self.runs.of_event, self.events.time

@@ -13,7 +13,6 @@ strings, or timestamps), other columns as their values.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -194,9 +193,3 @@ def decoded_blocks(path: Path, key: str, time: str, columns: Sequence[str]) -> I
     else:
         for number, block in line_blocks(path):
             yield path, decode_lines(block, number, key, time, columns)
-
-
-def input_size(paths: Sequence[Path]) -> int:
-    """The bytes of the inputs, for progress."""
-    return sum(os.path.getsize(found) for path in paths
-               for found in (parquet_files(path) if path.is_dir() else [path]))

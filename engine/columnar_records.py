@@ -29,7 +29,7 @@ from dsl.plan import compile_plan
 from dsl.spec import Spec
 from engine.aggregate import AggregateCombiner
 from engine.batch import group_by_key, run_key
-from engine.columnar import Evaluation, Ramps, Steps, split_runs, uncovered
+from engine.columnar import Evaluation, Ramps, split_runs, uncovered
 from engine.columnar_events import NULL, EventTable
 from engine.incremental import Engine
 from engine.values import canonical
