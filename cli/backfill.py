@@ -30,6 +30,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 from dsl.spec import Spec, load_spec_file
@@ -93,9 +94,9 @@ def _pieces_of_file(path: Path, piece_bytes: int, first: int) -> Iterator[Piece]
 
 def partition_of(keys: pa.Array, partitions: int) -> np.ndarray:
     """Each key's partition: a CRC-32 of its UTF-8 text modulo ``partitions``, the same in every process."""
-    cache: dict[str, int] = {}
-    return np.fromiter((cache[key] if key in cache else cache.setdefault(key, zlib.crc32(key.encode()) % partitions)
-                        for key in keys.to_pylist()), dtype=np.int64, count=len(keys))
+    encoded = pc.dictionary_encode(keys)
+    of_distinct = [zlib.crc32(key.encode()) % partitions for key in encoded.dictionary.to_pylist()]
+    return np.array(of_distinct, dtype=np.int64)[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
 def split_piece(piece: Piece, spec: Spec, partitions: int, folder: Path) -> SplitDone:
@@ -113,10 +114,13 @@ def split_piece(piece: Piece, spec: Spec, partitions: int, folder: Path) -> Spli
             if not len(table):
                 continue
             partition = partition_of(table["key"].combine_chunks(), partitions)
-            for number in np.unique(partition).tolist():
+            order = np.argsort(partition, kind="stable")  # stable: each partition's events stay in input order
+            numbers, starts, counts = np.unique(partition[order], return_index=True, return_counts=True)
+            grouped = table.take(pa.array(order))
+            for number, start, count in zip(numbers.tolist(), starts.tolist(), counts.tolist()):
                 if number not in writers:
                     writers[number] = ipc.new_stream(folder / f"{number:05d}-{piece.index:06d}.arrow", schema)
-                writers[number].write_table(table.filter(pa.array(partition == number)))
+                writers[number].write_table(grouped.slice(start, count))
     finally:
         for writer in writers.values():
             writer.close()

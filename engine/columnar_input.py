@@ -73,14 +73,18 @@ _ESCAPED = r'[\x00-\x1f"\\]'  # characters that JSON text writes escaped
 
 
 def json_texts(values: list) -> pa.Array:
-    """Values as JSON text, as orjson writes them (null: None); strings without escapes take a short path."""
+    """Values as JSON text, as orjson writes them (null: None); columns of strings take a short path, each
+    distinct string quoted once."""
     try:
-        strings = pa.array(values, pa.string())
+        encoded = pc.dictionary_encode(pa.array(values, pa.string()))
     except (pa.ArrowTypeError, pa.ArrowInvalid):
-        strings = None
-    if strings is not None and not pc.any(pc.match_substring_regex(strings, _ESCAPED)).as_py():
-        return pc.binary_join_element_wise('"', strings, '"', "").cast(pa.binary())
-    return pa.array([None if value is None else orjson.dumps(value) for value in values], pa.binary())
+        return pa.array([None if value is None else orjson.dumps(value) for value in values], pa.binary())
+    distinct = encoded.dictionary
+    if pc.any(pc.match_substring_regex(distinct, _ESCAPED)).as_py():
+        quoted = pa.array([orjson.dumps(text) for text in distinct.to_pylist()], pa.binary())
+    else:
+        quoted = pc.binary_join_element_wise('"', distinct, '"', "").cast(pa.binary())
+    return quoted.take(encoded.indices)
 
 
 def line_blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[int, bytes]]:
