@@ -31,7 +31,8 @@ from engine.aggregate import AggregateCombiner
 from engine.batch import group_by_key, run_key
 from engine.columnar import Evaluation, Ramps, split_runs, uncovered
 from engine.columnar_events import NULL, EventTable
-from engine.incremental import Engine
+from engine.incremental import Engine, to_record
+from engine.ticks import Contribution
 from engine.values import canonical
 
 CHANGES = pa.schema([("key", pa.string()), ("timeline", pa.string()), ("time", pa.int64()),
@@ -45,6 +46,8 @@ _BOOLEANS = pa.array(["false", "true"])
 class Result:
     changes: pa.Table  # :data:`CHANGES`, sorted by key, timeline and time
     folds: pa.Table  # :data:`FOLDS`
+    contributions: list[tuple[str, str, int, int]]  # if asked for: per run and tick (aggregate, group values
+    # as a JSON array, tick, value), the elements of operators.aggregates.CONTRIBUTIONS
 
 
 def columnar_parts(spec: Spec) -> tuple[Spec, Spec]:
@@ -71,18 +74,22 @@ def coverage(spec: Spec) -> str:
     return f"columnar: {names} on the incremental engine (no columnar form: {', '.join(missing)})"
 
 
-def evaluate(spec: Spec, events: EventTable) -> Result:
-    """The change records and aggregate folds of ``spec`` over ``events``."""
+def evaluate(spec: Spec, events: EventTable, contributions: bool = False) -> Result:
+    """The change records and aggregate folds of ``spec`` over ``events`` (and with ``contributions``, every
+    run's contribution at every tick)."""
     columnar, rest = columnar_parts(spec)
     evaluation = Evaluation(events, split_runs(events, spec.session_timeout_ms))
     changes = _change_table(evaluation, columnar, events.keys)
-    folds = [_folds(evaluation, aggregate) for aggregate in columnar.aggregates]
+    samples = [_samples(evaluation, aggregate) for aggregate in columnar.aggregates]
+    folds = [sampled.folds() for sampled in samples]
+    shares = [share for sampled in samples for share in sampled.contributions()] if contributions else []
     if rest.outputs or rest.aggregates:
-        engine_changes, engine_folds = _engine_result(rest, events)
+        engine_changes, engine_shares = _engine_result(rest, events)
         changes = pa.concat_tables([changes, engine_changes]).sort_by(
             [("key", "ascending"), ("timeline", "ascending"), ("time", "ascending")])
-        folds.append(engine_folds)
-    return Result(changes, pa.concat_tables(folds) if folds else FOLDS.empty_table())
+        folds.append(_folds_of(rest, engine_shares))
+        shares += engine_shares if contributions else []
+    return Result(changes, pa.concat_tables(folds) if folds else FOLDS.empty_table(), shares)
 
 
 # --- change records -----------------------------------------------------------------
@@ -144,8 +151,38 @@ def _ramp_changes(ramps: Ramps) -> np.ndarray:
 # --- aggregates --------------------------------------------------------------------
 
 
-def _folds(evaluation: Evaluation, aggregate: Aggregate) -> pa.Table:
-    """Per group and tick of ``aggregate``: count, sum, min and max of the active runs' values."""
+@dataclass(frozen=True)
+class _Samples:
+    """An aggregate's samples, one per run and tick, sorted by tick and group; ``first_of`` each (tick, group)."""
+
+    aggregate: Aggregate
+    tick: np.ndarray
+    value: np.ndarray
+    first_of: np.ndarray
+    groups: list[tuple]  # per (tick, group): the group's values, canonical
+
+    def folds(self) -> pa.Table:
+        first_of, value = self.first_of, self.value
+        if not len(first_of):
+            return FOLDS.empty_table()
+        names = self.aggregate.group_by
+        groups = [orjson.dumps(dict(zip(names, values))).decode() for values in self.groups]
+        return pa.table([pa.array([self.aggregate.name] * len(first_of), pa.string()), pa.array(groups, pa.string()),
+                         pa.array(self.tick[first_of]), pa.array(np.diff(np.append(first_of, len(value)))),
+                         pa.array(np.add.reduceat(value, first_of)), pa.array(np.minimum.reduceat(value, first_of)),
+                         pa.array(np.maximum.reduceat(value, first_of))], schema=FOLDS)
+
+    def contributions(self) -> list[tuple[str, str, int, int]]:
+        """Each run's ``(aggregate, group, tick, value)``, as the incremental engine contributes them."""
+        counts = np.diff(np.append(self.first_of, len(self.value))).tolist()
+        texts = [orjson.dumps(values).decode() for values in self.groups]  # values in group_by order
+        groups = [group for group, count in zip(texts, counts) for _ in range(count)]
+        name = self.aggregate.name
+        return [(name, group, tick, value) for group, tick, value in zip(groups, self.tick.tolist(), self.value.tolist())]
+
+
+def _samples(evaluation: Evaluation, aggregate: Aggregate) -> _Samples:
+    """Every active run's group and value at every tick of ``aggregate``, grouped by tick and group."""
     runs, every = evaluation.runs, aggregate.every_ms
     first = -(-runs.t0 // every) * every
     count = np.where(runs.end > first, (runs.end - 1 - first) // every + 1, 0)
@@ -159,27 +196,16 @@ def _folds(evaluation: Evaluation, aggregate: Aggregate) -> pa.Table:
         classes.append(same)
         shown.append((evaluation.timeline(nodes.LatestEventToState(column)).column, index))
     order = np.lexsort((*reversed(classes), tick))
-    tick, value = tick[order], value[order]
-    classes = [same[order] for same in classes]
+    tick = tick[order]
     boundary = np.ones(len(tick), dtype=bool)
     boundary[1:] = tick[1:] != tick[:-1]
     for same in classes:
-        boundary[1:] |= same[1:] != same[:-1]
+        boundary[1:] |= same[order][1:] != same[order][:-1]
     first_of = np.flatnonzero(boundary)
-    if not len(first_of):
-        return FOLDS.empty_table()
-    groups = [_group_text(aggregate, [(column, index[order][row]) for column, index in shown])
-              for row in first_of.tolist()]
-    return pa.table([pa.array([aggregate.name] * len(first_of), pa.string()), pa.array(groups, pa.string()),
-                     pa.array(tick[first_of]), pa.array(np.diff(np.append(first_of, len(tick)))),
-                     pa.array(np.add.reduceat(value, first_of)), pa.array(np.minimum.reduceat(value, first_of)),
-                     pa.array(np.maximum.reduceat(value, first_of))], schema=FOLDS)
-
-
-def _group_text(aggregate: Aggregate, shown) -> str:
-    group = {name: canonical(column.values[index]) if index != NULL else None
-             for name, (column, index) in zip(aggregate.group_by, shown)}
-    return orjson.dumps(group).decode()
+    first_shown = [(column, index[order][first_of].tolist()) for column, index in shown]
+    groups = [tuple(canonical(column.values[indices[row]]) if indices[row] != NULL else None
+                    for column, indices in first_shown) for row in range(len(first_of))]
+    return _Samples(aggregate, tick, value[order], first_of, groups)
 
 
 def aggregate_records(spec: Spec, folds: list[pa.Table]) -> list[dict]:
@@ -203,11 +229,17 @@ def aggregate_records(spec: Spec, folds: list[pa.Table]) -> list[dict]:
 # --- the incremental engine, for operators without a columnar form ------------------------
 
 
-def _engine_result(spec: Spec, events: EventTable) -> tuple[pa.Table, pa.Table]:
+def _engine_result(spec: Spec, events: EventTable) -> tuple[pa.Table, list[tuple[str, str, int, int]]]:
+    """The change records and the contributions of ``spec`` by the incremental engine."""
     engine = Engine(compile_plan(spec))
-    combiner = AggregateCombiner(spec.aggregates)
-    records = [record for key, key_events in group_by_key(events.events()).items()
-               for record in combiner.take(key, run_key(engine, key_events))]
+    records, shares = [], []
+    for key, key_events in group_by_key(events.events()).items():
+        for output in run_key(engine, key_events):
+            if type(output) is Contribution:
+                name, tick, group, value = output
+                shares.append((name, orjson.dumps(group).decode(), tick, value))
+            else:
+                records.append(to_record(key, output))
     changes = pa.table({
         "key": [record["key"] for record in records],
         "timeline": [record["timeline"] for record in records],
@@ -215,7 +247,13 @@ def _engine_result(spec: Spec, events: EventTable) -> tuple[pa.Table, pa.Table]:
         "value": [orjson.dumps(record["value"]).decode() for record in records],
         "rate": pa.array([record.get("rate") for record in records], pa.int8()),
     }, schema=CHANGES)
-    folds = [(name, group, time, *fold[1:]) for (name, group, time), fold in combiner.folds.items()]
-    return changes, pa.table([pa.array([fold[i] for fold in folds], FOLDS.field(i).type)
-                              if i != 1 else pa.array([fold[1].decode() for fold in folds], pa.string())
-                              for i in range(7)], schema=FOLDS)
+    return changes, shares
+
+
+def _folds_of(spec: Spec, shares: list[tuple[str, str, int, int]]) -> pa.Table:
+    combiner = AggregateCombiner(spec.aggregates)
+    for name, group, tick, value in shares:
+        combiner.add(Contribution(name, tick, tuple(orjson.loads(group)), value))
+    rows = [(name, group.decode(), tick, *fold[1:]) for (name, group, tick), fold in combiner.folds.items()]
+    return pa.table([pa.array([row[i] for row in rows], FOLDS.field(i).type) for i in range(len(FOLDS))],
+                    schema=FOLDS)

@@ -8,11 +8,14 @@ from hypothesis import given, settings
 
 from dsl import nodes
 from dsl.spec import load_spec_file
-from engine import columnar, reference
+from dsl.plan import compile_plan
+from engine import batch, columnar, reference
 from engine.columnar_events import spec_columns, table_of_events
 from engine.columnar_output import aggregate_lines, change_lines
 from engine.columnar_records import aggregate_records, coverage, evaluate
 from engine.decode import Event
+from engine.incremental import Engine
+from engine.ticks import Contribution
 from tests import strategies
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -56,3 +59,15 @@ def test_check_says_which_outputs_run_on_the_incremental_engine(monkeypatch):
     assert coverage(spec) == "columnar: every output and aggregate"
     monkeypatch.delitem(columnar.OPERATORS, nodes.HasExistedWithin)
     assert coverage(spec) == "columnar: cirr on the incremental engine (no columnar form: HasExistedWithin)"
+
+
+@settings(max_examples=200, deadline=None)
+@given(strategies.specs(), strategies.events())
+def test_contributions_are_the_incremental_engines(spec, raw_events):
+    decoded = [Event(event["k"], event["t"], event) for event in raw_events]
+    engine = Engine(compile_plan(spec))
+    expected = sorted((output.aggregate, orjson.dumps(output.group).decode(), output.time, output.value)
+                      for key_events in batch.group_by_key(decoded).values()
+                      for output in batch.run_key(engine, key_events) if type(output) is Contribution)
+    table = table_of_events(decoded, spec_columns(spec))
+    assert sorted(evaluate(spec, table, contributions=True).contributions) == expected
