@@ -15,7 +15,8 @@ wall time and peak RSS of the child's process tree (sampled from /proc every
   (DuckDB is a benchmark-only dependency: ``pip install -e '.[bench]'``);
 - ``timeline backfill`` of CIRR alone and of ``examples/cirr.yaml``'s four outputs,
   JSON lines and Parquet in, JSON lines out;
-- the Flink streaming job, file to file, parallelism 1 (``benchmarks.job``), unless ``--no-flink``.
+- the Flink BATCH job (``jobs/backfill.py``) and the streaming job (``benchmarks.job``), CIRR alone, file
+  to file, parallelism 1, unless ``--no-flink``: events/s of the time inside Flink.
 
 It checks that DuckDB's final CIRR of every run equals the one read off
 ``timeline backfill``'s records (the value of the last record before the run's end).
@@ -23,6 +24,7 @@ It checks that DuckDB's final CIRR of every run equals the one read off
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 import tempfile
@@ -81,6 +83,7 @@ FROM spans GROUP BY k, run
 class Measured:
     wall_s: float
     peak_rss: int
+    stderr: str = ""
 
 
 def run_measured(command: list[str]) -> Measured:
@@ -102,7 +105,7 @@ def run_measured(command: list[str]) -> Measured:
     sampler.join()
     if child.returncode:
         raise RuntimeError(f"{' '.join(command)} failed:\n{stderr.decode(errors='replace')[-4000:]}")
-    return Measured(wall, peak)
+    return Measured(wall, peak, stderr.decode(errors="replace"))
 
 
 def write_inputs(folder: Path, sessions: int) -> tuple[Path, Path, int]:
@@ -207,9 +210,22 @@ def main() -> None:
             if spec == cirr_only and source == events:
                 print(check_duckdb(duckdb_result, out / "changes"), flush=True)
         if not args.no_flink:
+            measured = run_measured([sys.executable, "-m", "jobs.backfill", "--spec", str(cirr_only), "--source",
+                                     f"file:{events}", "--sink", f"file:{folder / 'out-batch'}", "--parallelism", "1"])
+            job_s = float(re.search(r"finished: ([0-9.]+)s in Flink", measured.stderr).group(1))
+            print(row("Flink BATCH job, CIRR, p=1", count, measured, job_s), flush=True)
             streaming = measure(TIMELINE, file_spec_text(TIMELINE, events, folder / "out-streaming"))
             print(row("Flink streaming job, CIRR, p=1", count, Measured(streaming.wall_s, streaming.peak_rss),
                       streaming.job_s), flush=True)
+            print(check_batch_job(folder / "out-batch" / "changes", folder / "out-streaming" / "changes"), flush=True)
+
+
+def check_batch_job(batch: Path, streaming: Path) -> str:
+    lines = [sorted(line for part in folder.rglob("part-*") for line in part.read_bytes().splitlines())
+             for folder in (batch, streaming)]
+    if lines[0] == lines[1]:
+        return f"  the BATCH job wrote the streaming job's {len(lines[1]):,} change records"
+    return f"  MISMATCH: the BATCH job wrote {len(lines[0]):,} change records, the streaming job {len(lines[1]):,}"
 
 
 def check_duckdb(duckdb_result: Path, changes: Path) -> str:
