@@ -66,13 +66,12 @@ class SplitDone:
     bad: list[tuple[int, str]]
 
 
-def pieces_of(paths: Sequence[Path], piece_bytes: int | None = None) -> list[Piece]:
+def pieces_of(paths: Sequence[Path]) -> list[Piece]:
     """The inputs cut into pieces, JSON-lines files at line ends."""
-    piece_bytes = piece_bytes or PIECE_BYTES
     pieces: list[Piece] = []
     for path in paths:
         try:
-            pieces.extend(_pieces_of_file(path, piece_bytes, len(pieces)))
+            pieces.extend(_pieces_of_file(path, PIECE_BYTES, len(pieces)))
         except OSError as error:
             raise SystemExit(f"cannot read the input {path}: {error.strerror}") from None
     return pieces
