@@ -285,24 +285,12 @@ def evaluate_file(spec: Spec, path: Path, strict: bool) -> bytes:
     return change_lines(result.changes) + aggregate_lines(aggregate_records(spec, [result.folds]))
 
 
-def cmd_backfill(args) -> None:
-    spec = load_spec_file(args.spec)
-    if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
-        raise SystemExit(f"--out {args.out}: not an empty folder")
-    summary = backfill(spec, args.inputs, args.out, args.format, args.workers, args.partitions, ProgressBar())
+def run_backfill(spec: Spec, inputs: Sequence[Path], out: Path, output_format: str, workers: int | None,
+                 partitions: int | None) -> None:
+    """``timeline backfill``: the backfill with a progress bar, and a summary line on stderr."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise SystemExit(f"--out {out}: not an empty folder")
+    summary = backfill(spec, inputs, out, output_format, workers, partitions, ProgressBar())
     rate = summary.events / summary.seconds if summary.seconds else 0
     print(f"backfill: {summary.events:,} events ({summary.bad_lines:,} bad lines) in {summary.partitions} partitions,"
-          f" {summary.seconds:.1f} s, {rate:,.0f} events/s -> {args.out}", file=sys.stderr)
-
-
-def add_backfill_command(commands) -> None:
-    backfill_parser = commands.add_parser(
-        "backfill", help="evaluate bounded files of events (JSON lines or Parquet) into a folder of records")
-    backfill_parser.add_argument("spec", type=Path)
-    backfill_parser.add_argument("inputs", type=Path, nargs="+", metavar="INPUT",
-                                 help="a JSON-lines file, a Parquet file, or a folder of Parquet files")
-    backfill_parser.add_argument("--out", type=Path, required=True, help="an empty or new folder")
-    backfill_parser.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl")
-    backfill_parser.add_argument("--workers", type=int, help="worker processes (default: one per core)")
-    backfill_parser.add_argument("--partitions", type=int, help="key partitions (default: by the input's size)")
-    backfill_parser.set_defaults(run=cmd_backfill)
+          f" {summary.seconds:.1f} s, {rate:,.0f} events/s -> {out}", file=sys.stderr)

@@ -14,14 +14,12 @@ from dsl.plan import compile_plan
 from dsl.spec import Spec, load_spec_file
 from jobs.arguments import add_job_arguments, job_from_arguments
 from jobs.config import load_job
-from cli.backfill import add_backfill_command, evaluate_file
 from cli.explain import explain_json, explain_text
 from cli.generate import generate_sessions
 from cli.run import PREFLIGHT_FAILED, run_job
 from changestream.records import TOPIC_SCHEMES, read_records
 from engine import batch, reference
 from engine.decode import Event, decode_event, is_blank, text_of
-from engine.columnar_records import coverage as columnar_coverage
 from engine.incremental import Engine
 from engine.events import BadEvent, event_time
 
@@ -58,7 +56,9 @@ def writable(path: Path) -> Path:
 def cmd_check(args: argparse.Namespace) -> None:
     plan = compile_plan(load_job(args.spec).spec)  # the job sections are checked too
     print(plan.describe())
-    print(columnar_coverage(plan.spec))
+    from engine.columnar_records import coverage  # NumPy and Arrow are slow to import
+
+    print(coverage(plan.spec))
     if args.show_code:
         engine = Engine(plan)
         print(f"\n# {engine.filename}: the engine's generated functions\n{engine.source}", end="")
@@ -68,6 +68,8 @@ def cmd_eval(args: argparse.Namespace) -> None:
     spec = load_spec_file(args.spec)
     out = sys.stdout.buffer
     if args.engine == "columnar":  # the same bytes as the other two (tests/unit/test_columnar*.py)
+        from cli.backfill import evaluate_file  # NumPy and Arrow are slow to import; only these commands need them
+
         out.write(evaluate_file(spec, args.events, args.strict))
         return
     events = list(read_events(args.events, spec, args.strict))
@@ -77,6 +79,12 @@ def cmd_eval(args: argparse.Namespace) -> None:
         records = batch.evaluate(Engine(compile_plan(spec)), events)
     for record in records:
         out.write(orjson.dumps(record) + b"\n")
+
+
+def cmd_backfill(args: argparse.Namespace) -> None:
+    from cli.backfill import run_backfill
+
+    run_backfill(load_spec_file(args.spec), args.inputs, args.out, args.format, args.workers, args.partitions)
 
 
 def cmd_explain(args: argparse.Namespace) -> None:
@@ -223,7 +231,16 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--every", type=float, default=1.0, metavar="SECONDS", help="redraw this often")
     tail.set_defaults(run=cmd_tail)
 
-    add_backfill_command(commands)
+    backfill = commands.add_parser(
+        "backfill", help="evaluate bounded files of events (JSON lines or Parquet) into a folder of records")
+    backfill.add_argument("spec", type=Path)
+    backfill.add_argument("inputs", type=Path, nargs="+", metavar="INPUT",
+                          help="a JSON-lines file, a Parquet file, or a folder of Parquet files")
+    backfill.add_argument("--out", type=Path, required=True, help="an empty or new folder")
+    backfill.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl")
+    backfill.add_argument("--workers", type=int, help="worker processes (default: one per core)")
+    backfill.add_argument("--partitions", type=int, help="key partitions (default: by the input's size)")
+    backfill.set_defaults(run=cmd_backfill)
 
     generate = commands.add_parser("generate", help="write realistic video sessions as JSON lines")
     generate.add_argument("--sessions", type=int, default=100)
