@@ -292,5 +292,6 @@ def run_backfill(spec: Spec, inputs: Sequence[Path], out: Path, output_format: s
         raise SystemExit(f"--out {out}: not an empty folder")
     summary = backfill(spec, inputs, out, output_format, workers, partitions, ProgressBar())
     rate = summary.events / summary.seconds if summary.seconds else 0
-    print(f"backfill: {summary.events:,} events ({summary.bad_lines:,} bad lines) in {summary.partitions} partitions,"
+    bad = f"{summary.bad_lines:,} bad line{'' if summary.bad_lines == 1 else 's'}"
+    print(f"backfill: {summary.events:,} events ({bad}) in {summary.partitions} partitions,"
           f" {summary.seconds:.1f} s, {rate:,.0f} events/s -> {out}", file=sys.stderr)
