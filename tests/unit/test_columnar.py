@@ -5,6 +5,7 @@ from pathlib import Path
 
 import orjson
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dsl import nodes
 from dsl.spec import load_spec_file
@@ -34,6 +35,23 @@ def reference_bytes(spec, raw_events: list[dict]) -> bytes:
 @settings(max_examples=1000, deadline=None)
 @given(strategies.specs(), strategies.events())
 def test_columnar_equals_reference(spec, raw_events):
+    assert columnar_bytes(spec, raw_events) == reference_bytes(spec, raw_events)
+
+
+@st.composite
+def many_events(draw) -> list[dict]:
+    """Up to 300 events of 15 keys over 400 ms: many runs side by side in the arrays."""
+    result = []
+    for _ in range(draw(st.integers(0, 300))):
+        event = {"k": draw(st.sampled_from([f"k{i}" for i in range(15)])), "t": draw(st.integers(0, 400))}
+        event.update({column: draw(strategies.values) for column in strategies.COLUMNS if draw(st.booleans())})
+        result.append(event)
+    return result
+
+
+@settings(max_examples=100, deadline=None)
+@given(strategies.specs(), many_events())
+def test_columnar_equals_reference_on_many_keys(spec, raw_events):
     assert columnar_bytes(spec, raw_events) == reference_bytes(spec, raw_events)
 
 
