@@ -55,6 +55,9 @@ def writable(path: Path) -> Path:
 def cmd_check(args: argparse.Namespace) -> None:
     plan = compile_plan(load_job(args.spec).spec)  # the job sections are checked too
     print(plan.describe())
+    from engine.columnar_records import coverage  # NumPy and Arrow are slow to import
+
+    print(coverage(plan.spec))
     if args.show_code:
         engine = Engine(plan)
         print(f"\n# {engine.filename}: the engine's generated functions\n{engine.source}", end="")
@@ -62,14 +65,25 @@ def cmd_check(args: argparse.Namespace) -> None:
 
 def cmd_eval(args: argparse.Namespace) -> None:
     spec = load_spec_file(args.spec)
+    out = sys.stdout.buffer
+    if args.engine == "columnar":  # the same bytes as the other two (tests/unit/test_columnar*.py)
+        from cli.backfill import evaluate_file  # NumPy and Arrow are slow to import; only these commands need them
+
+        out.write(evaluate_file(spec, args.events, args.strict))
+        return
     events = list(read_events(args.events, spec, args.strict))
     if args.engine == "reference":
         records = reference.evaluate(spec, (event.fields for event in events))
     else:
         records = batch.evaluate(Engine(compile_plan(spec)), events)
-    out = sys.stdout.buffer
     for record in records:
         out.write(orjson.dumps(record) + b"\n")
+
+
+def cmd_backfill(args: argparse.Namespace) -> None:
+    from cli.backfill import run_backfill
+
+    run_backfill(load_spec_file(args.spec), args.inputs, args.out, args.format, args.workers, args.partitions)
 
 
 def cmd_explain(args: argparse.Namespace) -> None:
@@ -179,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help="evaluate a JSON-lines file and print change records")
     evaluate.add_argument("spec", type=Path)
     evaluate.add_argument("events", type=Path)
-    evaluate.add_argument("--engine", choices=("incremental", "reference"), default="incremental")
+    evaluate.add_argument("--engine", choices=("columnar", "incremental", "reference"), default="columnar")
     evaluate.add_argument("--strict", action="store_true", help="fail on the first bad line")
     evaluate.set_defaults(run=cmd_eval)
 
@@ -210,6 +224,17 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--timeline", action="append", help="show this timeline (repeatable; default: all)")
     tail.add_argument("--every", type=float, default=1.0, metavar="SECONDS", help="redraw this often")
     tail.set_defaults(run=cmd_tail)
+
+    backfill = commands.add_parser(
+        "backfill", help="evaluate bounded files of events (JSON lines or Parquet) into a folder of records")
+    backfill.add_argument("spec", type=Path)
+    backfill.add_argument("inputs", type=Path, nargs="+", metavar="INPUT",
+                          help="a JSON-lines file, a Parquet file, or a folder of Parquet files")
+    backfill.add_argument("--out", type=Path, required=True, help="an empty or new folder")
+    backfill.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl")
+    backfill.add_argument("--workers", type=int, help="worker processes (default: one per core)")
+    backfill.add_argument("--partitions", type=int, help="key partitions (default: by the input's size)")
+    backfill.set_defaults(run=cmd_backfill)
 
     generate = commands.add_parser("generate", help="write realistic video sessions as JSON lines")
     generate.add_argument("--sessions", type=int, default=100)
