@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from benchmarks.job import TIMELINE, file_spec_text, measure, tree_rss_bytes
-from cli.generate import generate_sessions
+from sessions.generate import generate_sessions
 
 ROOT = Path(__file__).resolve().parents[1]
 CIRR_SPEC = ROOT / "examples" / "cirr.yaml"

@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
-from dsl.spec import Spec, load_spec_file
+from dsl.spec import Spec
 from engine.columnar_events import decoded_schema, spec_columns, table_of_decoded
 from engine.columnar_input import (
     BLOCK_BYTES, Decoded, decode_lines, decoded_blocks, decode_parquet, is_parquet, parquet_batches, parquet_files)

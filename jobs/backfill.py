@@ -3,8 +3,9 @@
     .venv/bin/python -m jobs.backfill --spec SPEC --source file:EVENTS --sink file:OUT [--parallelism N]
     flink run -py jobs/backfill.py --spec SPEC --source file:EVENTS --sink file:OUT --cluster
 
-The graph is the streaming job's (:func:`jobs.pipeline.build_graph`) with
-:class:`operators.backfill.BucketTimelines` as its timelines operator: the JVM sorts the events by key,
+The graph is the streaming job's (the JVM front of :func:`jobs.pipeline.instants_of`, the batches and the
+sinks of :func:`jobs.pipeline.sink_outputs`) with :class:`operators.backfill.BucketTimelines` as its
+timelines operator: the JVM sorts the events by key,
 groups them into instants and hands each bucket of keys to Python as one batch. Its files are the
 streaming job's: the same change records, aggregate records and dead letters (not in the same order
 within a file; each key's records are in time order). Events of one key at one instant keep no defined
@@ -20,8 +21,10 @@ import sys
 from pathlib import Path
 
 from jobs.arguments import add_job_arguments, job_from_arguments
-from jobs.config import FileSourceConfig
-from jobs.pipeline import RunOptions, build_graph, create_environment
+from dsl.spec import load_spec
+from jobs.config import FileSinkConfig, FileSourceConfig
+from jobs.pipeline import RunOptions, batches_of, create_environment, instants_of, sink_outputs
+from operators.keyed_records import TEXT
 from operators.backfill import BucketTimelines
 
 BATCH = (("execution.runtime-mode", "BATCH"),)
@@ -30,11 +33,14 @@ BATCH = (("execution.runtime-mode", "BATCH"),)
 def run_backfill(spec_text: str, config, options: RunOptions):
     """Build and execute the batch job (in process mode, whatever ``options`` say); returns its
     JobExecutionResult."""
-    if not isinstance(config.source, FileSourceConfig):
-        raise SystemExit("the backfill job reads files: give --source file:PATH")
+    if not isinstance(config.source, FileSourceConfig) or not isinstance(config.sink, FileSinkConfig):
+        raise SystemExit("the backfill job reads and writes files: give --source file:PATH --sink file:FOLDER")
     env = create_environment(config, RunOptions(options.parallelism, "process", None, options.local,
                                                 options.flink_conf + BATCH))
-    build_graph(env, spec_text, config, timelines_function=BucketTimelines)
+    spec = load_spec(spec_text)
+    front = instants_of(env, spec.key, spec.time, config)
+    timelines = batches_of(front.instants).process(BucketTimelines(spec_text), TEXT).uid("timelines").name("timelines")
+    sink_outputs(spec, spec_text, config, timelines, front.dead_letters)
     return env.execute("timeline backfill")
 
 

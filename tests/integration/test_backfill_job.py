@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from cli.generate import generate_sessions
+from sessions.generate import generate_sessions
 from cli.main import main
 
 from .conftest import JOB_TIMEOUT_S, ROOT, timeline_run

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cli import backfill
-from cli.generate import generate_sessions
+from sessions.generate import generate_sessions
 from cli.main import main
 from engine.records import change_order
 
