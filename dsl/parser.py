@@ -34,22 +34,13 @@ from dsl.nodes import (
     depth,
 )
 from dsl.errors import SpecError, did_you_mean
+from dsl.units import DURATION_UNITS_MS
 
 MAX_DEPTH = 100
 """Deepest syntax tree accepted, references expanded (keeps recursion safe)."""
 
 _MAX_NESTING = 40
 """Deepest nesting of parentheses and function arguments."""
-
-_DURATION_UNITS_MS = {
-    "ms": 1,
-    "s": 1_000,
-    "sec": 1_000,
-    "m": 60_000,
-    "min": 60_000,
-    "h": 3_600_000,
-    "d": 86_400_000,
-}
 
 _TOKEN = re.compile(
     r"""
@@ -260,12 +251,12 @@ def _number_value(text: str, match: re.Match[str]) -> int | float:
     try:
         if unit is None:
             return int(number) if number.lstrip("-").isdigit() else float(number)
-        if unit not in _DURATION_UNITS_MS:
-            known = ", ".join(_DURATION_UNITS_MS)
+        if unit not in DURATION_UNITS_MS:
+            known = ", ".join(DURATION_UNITS_MS)
             raise _error(
                 text, f"unknown duration unit '{unit}' (expected one of {known})", match.start("unit")
             )
-        milliseconds = Fraction(number) * _DURATION_UNITS_MS[unit]
+        milliseconds = Fraction(number) * DURATION_UNITS_MS[unit]
     except ValueError:
         raise _error(text, "number is too long", match.start()) from None
     if milliseconds.denominator != 1:

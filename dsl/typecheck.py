@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Collection, Iterator, Mapping
+from typing import Any, Callable, Collection, Iterator, Mapping
 
 from dsl.aggregates import Aggregate
 from dsl.nodes import (
@@ -47,25 +47,42 @@ class CheckedTimelines:
 
 @dataclass(frozen=True)
 class _Rule:
-    """The kind a node has and the kinds it accepts for its sub-expressions."""
+    """The kind a node has, the kinds it accepts for its sub-expressions, and what else it requires.
+
+    ``problem(node, operand_kinds)`` says what is wrong with a node whose operands have the right
+    kinds (the operand kinds by field name), or None.
+    """
 
     result: Kind
     operands: tuple[Kind, ...] = ()
     expectation: str = ""
+    problem: Callable[[Any, dict[str, Kind]], str | None] = lambda node, kinds: None
 
     def mismatch(self, found: Kind) -> str:
         expected = self.expectation or f"expected {_a(self.operands[0])}"
         return f"{expected}, got {_a(found)}"
 
 
-_RULES: dict[type[Node], _Rule] = {
+def _window_problem(function: str) -> Callable[[Any, dict[str, Kind]], str | None]:
+    """The problem of a window (``window_ms``) that is not a positive whole number of milliseconds."""
+
+    def problem(node: Any, _: dict[str, Kind]) -> str | None:
+        window = node.window_ms
+        if type(window) is not int or window <= 0:
+            return f"{function} needs a positive window in milliseconds, got {window!r}"
+        return None
+
+    return problem
+
+
+RULES: dict[type[Node], _Rule] = {
     FieldCompare: _Rule(Kind.PREDICATE),
     PredNot: _Rule(Kind.PREDICATE, (Kind.PREDICATE,)),
     PredAnd: _Rule(Kind.PREDICATE, (Kind.PREDICATE,)),
     PredOr: _Rule(Kind.PREDICATE, (Kind.PREDICATE,)),
     LatestEventToState: _Rule(Kind.STATE),
     HasExisted: _Rule(Kind.BOOL, (Kind.PREDICATE,)),
-    HasExistedWithin: _Rule(Kind.BOOL, (Kind.PREDICATE,)),
+    HasExistedWithin: _Rule(Kind.BOOL, (Kind.PREDICATE,), problem=_window_problem("has_existed_within")),
     DurationWhere: _Rule(Kind.NUMBER, (Kind.BOOL,)),
     DurationInCurState: _Rule(
         Kind.NUMBER, (Kind.STATE, Kind.BOOL), "duration_in_cur_state needs a state or boolean timeline"
@@ -74,14 +91,16 @@ _RULES: dict[type[Node], _Rule] = {
     And: _Rule(Kind.BOOL, (Kind.BOOL,)),
     Or: _Rule(Kind.BOOL, (Kind.BOOL,)),
     Compare: _Rule(
-        Kind.BOOL, (Kind.STATE, Kind.BOOL, Kind.NUMBER), "a comparison needs a timeline on its left"
+        Kind.BOOL, (Kind.STATE, Kind.BOOL, Kind.NUMBER), "a comparison needs a timeline on its left",
+        lambda node, kinds: _comparison_problem(kinds["operand"], node.op, node.literal),
     ),
 }
+"""The kind rule of each node type but ``Ref`` (references are resolved first)."""
 
 
 def kind_of(node: Node) -> Kind:
     """The kind of an expression node (references resolved): the one table of the algebra's kind rules."""
-    return _RULES[type(node)].result
+    return RULES[type(node)].result
 
 
 def check_timelines(timelines: Mapping[str, Node], aggregates: Collection[str] = ()) -> CheckedTimelines:
@@ -210,7 +229,7 @@ class _TimelineChecker:
         """``node`` with references replaced, and its Kind."""
         if isinstance(node, Ref):
             return self.checked[node.name]
-        rule = _RULES.get(type(node))
+        rule = RULES.get(type(node))
         if rule is None:
             raise _error(self.name, node, f"expected a timeline expression, got {type(node).__name__}")
         resolved, kinds = {}, {}
@@ -218,20 +237,11 @@ class _TimelineChecker:
             resolved[field_name], kinds[field_name] = self.check(child)
             if kinds[field_name] not in rule.operands:
                 raise _error(self.name, child, rule.mismatch(kinds[field_name]))
-        if isinstance(node, Compare):
-            problem = _comparison_problem(kinds["operand"], node.op, node.literal)
-            if problem:
-                raise _error(self.name, node, problem)
-        if isinstance(node, HasExistedWithin):
-            self.check_window(node)
+        problem = rule.problem(node, kinds)
+        if problem:
+            raise _error(self.name, node, problem)
         return dataclasses.replace(node, **resolved), rule.result
 
-    def check_window(self, node: HasExistedWithin) -> None:
-        window = node.window_ms
-        if type(window) is not int or window <= 0:
-            raise _error(
-                self.name, node, f"has_existed_within needs a positive window in milliseconds, got {window!r}"
-            )
 
 
 def _comparison_problem(kind: Kind, op: str, literal: Literal) -> str | None:

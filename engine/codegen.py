@@ -1,9 +1,9 @@
 """Compiling a plan into the Python source of the engine's per-key step functions.
 
 The generated module defines four functions over a per-key state list ``s``
-(``s[0]`` run start t0, ``s[1]`` last event time, ``s[2]`` next due time,
-``s[3]`` next aggregate tick if the plan has aggregates, then one or more
-slots per stateful node):
+(the header of ``engine/layout.py``: t0, last event time, next due time; then
+the next aggregate tick if the plan has aggregates, then one or more slots per
+stateful node):
 
 - ``start(s, t)``: begin a run at ``t`` with every slot at its initial value
   (the first tick from ``_first_tick(t)``).
@@ -21,20 +21,19 @@ changed plan.
 
 Nodes are evaluated in plan order, each exactly once per instant, into locals
 ``n<i>`` (state and boolean values) or ``v<i>``/``r<i>`` (numeric value and rate).
+Each node type has its generator in :data:`GENERATORS` (predicates have theirs
+in :data:`PREDICATE_SOURCES`).
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from dsl import nodes
 from dsl.plan import Plan, PlanNode
 from dsl.render import render, render_duration
+from engine.events import END_OF_TIME
+from engine.layout import DUE, FIRST_SLOT, LAST, T0, TICK_OWNER
 from engine.values import compare_source
-
-NEVER = 2**63 - 1  # Flink's Long.MAX_VALUE: "no timer"
-FIRST_SLOT = 3
-TICK = FIRST_SLOT
-TICK_OWNER = "tick"
 
 
 class Generated(NamedTuple):
@@ -87,42 +86,51 @@ class _Writer:
 
 def predicate_source(expr: nodes.Node) -> str:
     """A Python expression over the event dict ``ev`` that evaluates a predicate."""
-    if isinstance(expr, nodes.FieldCompare):
-        return compare_source(f"ev.get({expr.column!r})", expr.op, expr.literal)
-    if isinstance(expr, nodes.PredNot):
-        return f"not ({predicate_source(expr.operand)})"
-    joiner = " and " if isinstance(expr, nodes.PredAnd) else " or "
-    return f"({predicate_source(expr.left)}){joiner}({predicate_source(expr.right)})"
+    return PREDICATE_SOURCES[type(expr)](expr)
 
 
-def _leaf(w: _Writer, node: PlanNode) -> None:
-    expr, i = node.expr, node.index
-    if isinstance(expr, nodes.LatestEventToState):
-        slot = w.slots(render(expr), "None")
-        w.apply += [f"x = ev.get({expr.column!r})", f"if x is not None: s[{slot}] = x"]
-        w.both(f"n{i} = s[{slot}]")
-    elif isinstance(expr, nodes.HasExisted):
-        slot = w.slots(render(expr), "False")
-        w.apply.append(f"if not s[{slot}] and p{node.inputs[0]}: s[{slot}] = True")
-        w.both(f"n{i} = s[{slot}]")
-    elif isinstance(expr, nodes.HasExistedWithin):
-        slot = w.slots(render(expr), "t")
-        w.apply.append(f"if p{node.inputs[0]}: s[{slot}] = t + {expr.window_ms}")
-        w.both(f"n{i} = t < s[{slot}]")
-        w.due.append(f"if t < s[{slot}] < due: due = s[{slot}]")
+PREDICATE_SOURCES: dict[type[nodes.Node], Callable[[nodes.Node], str]] = {
+    nodes.FieldCompare: lambda expr: compare_source(f"ev.get({expr.column!r})", expr.op, expr.literal),
+    nodes.PredNot: lambda expr: f"not ({predicate_source(expr.operand)})",
+    nodes.PredAnd: lambda expr: f"({predicate_source(expr.left)}) and ({predicate_source(expr.right)})",
+    nodes.PredOr: lambda expr: f"({predicate_source(expr.left)}) or ({predicate_source(expr.right)})",
+}
 
 
-def _derived(w: _Writer, node: PlanNode) -> None:
-    expr, i = node.expr, node.index
-    operands = [f"n{k}" for k in node.inputs]
-    if isinstance(expr, nodes.Not):
-        w.both(f"n{i} = not {operands[0]}")
-    elif isinstance(expr, nodes.And):
-        w.both(f"n{i} = {operands[0]} and {operands[1]}")
-    elif isinstance(expr, nodes.Or):
-        w.both(f"n{i} = {operands[0]} or {operands[1]}")
-    elif isinstance(expr, nodes.Compare):
-        _compare(w, node)
+def _predicate(w: _Writer, node: PlanNode) -> None:
+    """A predicate has a value per event only (``p<i>`` in ``apply``, for the nodes that read it)."""
+    w.probe.append(f"n{node.index} = None")
+
+
+def _latest_event_to_state(w: _Writer, node: PlanNode) -> None:
+    slot = w.slots(render(node.expr), "None")
+    w.apply += [f"x = ev.get({node.expr.column!r})", f"if x is not None: s[{slot}] = x"]
+    w.both(f"n{node.index} = s[{slot}]")
+
+
+def _has_existed(w: _Writer, node: PlanNode) -> None:
+    slot = w.slots(render(node.expr), "False")
+    w.apply.append(f"if not s[{slot}] and p{node.inputs[0]}: s[{slot}] = True")
+    w.both(f"n{node.index} = s[{slot}]")
+
+
+def _has_existed_within(w: _Writer, node: PlanNode) -> None:
+    slot = w.slots(render(node.expr), "t")  # the end of the open window
+    w.apply.append(f"if p{node.inputs[0]}: s[{slot}] = t + {node.expr.window_ms}")
+    w.both(f"n{node.index} = t < s[{slot}]")
+    w.due.append(f"if t < s[{slot}] < due: due = s[{slot}]")
+
+
+def _not(w: _Writer, node: PlanNode) -> None:
+    w.both(f"n{node.index} = not n{node.inputs[0]}")
+
+
+def _and(w: _Writer, node: PlanNode) -> None:
+    w.both(f"n{node.index} = n{node.inputs[0]} and n{node.inputs[1]}")
+
+
+def _or(w: _Writer, node: PlanNode) -> None:
+    w.both(f"n{node.index} = n{node.inputs[0]} or n{node.inputs[1]}")
 
 
 def _compare(w: _Writer, node: PlanNode) -> None:
@@ -140,28 +148,44 @@ def _compare(w: _Writer, node: PlanNode) -> None:
         w.both(f"n{i} = {compare_source(f'n{child}', expr.op, expr.literal)}")
 
 
-def _numeric(w: _Writer, node: PlanNode) -> None:
+def _duration_where(w: _Writer, node: PlanNode) -> None:
     """Numeric nodes keep a linear piece; ``c<i>`` says whether it changed at ``t``."""
-    expr, i, child = node.expr, node.index, node.inputs[0]
-    if isinstance(expr, nodes.DurationWhere):
-        at = w.slots(render(expr), "t", "0", "-1")  # anchor time, value there, rate (-1: none yet)
-        av, ar = at + 1, at + 2
-        w.evaluate += [
-            f"r{i} = 1 if n{child} else 0",
-            f"c{i} = r{i} != s[{ar}]",
-            f"if c{i}: s[{av}] += s[{ar}] * (t - s[{at}]); s[{at}] = t; s[{ar}] = r{i}",
-            f"v{i} = s[{av}] + r{i} * (t - s[{at}])",
-        ]
-        w.probe += [f"r{i} = s[{ar}]", f"v{i} = s[{av}] + r{i} * (t - s[{at}])"]
-    else:
-        start = w.slots(render(expr), "t", "None")  # start of the current run, value during it
-        w.evaluate += [
-            f"c{i} = first or {_differs(w.plan, child, f's[{start + 1}]')}",
-            f"if c{i}: s[{start}] = t; s[{start + 1}] = n{child}",
-        ]
-        w.both(f"r{i} = 1")
-        w.both(f"v{i} = t - s[{start}]")
-    w.probe.append(f"n{i} = v{i}")
+    i, child = node.index, node.inputs[0]
+    at = w.slots(render(node.expr), "t", "0", "-1")  # anchor time, value there, rate (-1: none yet)
+    av, ar = at + 1, at + 2
+    w.evaluate += [
+        f"r{i} = 1 if n{child} else 0",
+        f"c{i} = r{i} != s[{ar}]",
+        f"if c{i}: s[{av}] += s[{ar}] * (t - s[{at}]); s[{at}] = t; s[{ar}] = r{i}",
+        f"v{i} = s[{av}] + r{i} * (t - s[{at}])",
+    ]
+    w.probe += [f"r{i} = s[{ar}]", f"v{i} = s[{av}] + r{i} * (t - s[{at}])"]
+
+
+def _duration_in_cur_state(w: _Writer, node: PlanNode) -> None:
+    i, child = node.index, node.inputs[0]
+    start = w.slots(render(node.expr), "t", "None")  # start of the current run, value during it
+    w.evaluate += [
+        f"c{i} = first or {_differs(w.plan, child, f's[{start + 1}]')}",
+        f"if c{i}: s[{start}] = t; s[{start + 1}] = n{child}",
+    ]
+    w.both(f"r{i} = 1")
+    w.both(f"v{i} = t - s[{start}]")
+
+
+GENERATORS: dict[type[nodes.Node], Callable[[_Writer, PlanNode], None]] = {
+    **{predicate: _predicate for predicate in nodes.PREDICATE_NODES},
+    nodes.LatestEventToState: _latest_event_to_state,
+    nodes.HasExisted: _has_existed,
+    nodes.HasExistedWithin: _has_existed_within,
+    nodes.Not: _not,
+    nodes.And: _and,
+    nodes.Or: _or,
+    nodes.Compare: _compare,
+    nodes.DurationWhere: _duration_where,
+    nodes.DurationInCurState: _duration_in_cur_state,
+}
+"""The code of each node type: its slots and its lines in the four functions."""
 
 
 def _differs(plan: Plan, index: int, previous: str) -> str:
@@ -197,18 +221,14 @@ def generate(plan: Plan, session_timeout_ms: int | None) -> Generated:
     w.slots(f"key {plan.spec.key} time {plan.spec.time} session_timeout {session_timeout_ms}")
     if plan.aggregates:
         w.slots(TICK_OWNER, "_first_tick(t)")  # TICK
-    predicates_read_by_leaves = sorted({
-        node.inputs[0] for node in plan.nodes if isinstance(node.expr, (nodes.HasExisted, nodes.HasExistedWithin))
+    predicates_read_by_timelines = sorted({
+        k for node in plan.nodes if node.kind is not nodes.Kind.PREDICATE
+        for k in node.inputs if plan.nodes[k].kind is nodes.Kind.PREDICATE
     })
     for node in plan.nodes:
-        if node.kind is nodes.Kind.PREDICATE:
-            w.probe.append(f"n{node.index} = None")
-        elif node.kind is nodes.Kind.NUMBER:
-            _numeric(w, node)
-        elif isinstance(node.expr, (nodes.LatestEventToState, nodes.HasExisted, nodes.HasExistedWithin)):
-            _leaf(w, node)
-        else:
-            _derived(w, node)
+        GENERATORS[type(node.expr)](w, node)
+        if node.kind is nodes.Kind.NUMBER:
+            w.probe.append(f"n{node.index} = v{node.index}")
     _outputs(w)
     for aggregate in plan.aggregates:
         groups = ", ".join(render(plan.nodes[index].expr) for index in aggregate.groups)
@@ -217,13 +237,14 @@ def generate(plan: Plan, session_timeout_ms: int | None) -> Generated:
         w.slots(owner)
         w.names[owner] = aggregate.aggregate.name
     if session_timeout_ms is not None:
-        w.due.append(f"if s[1] + {session_timeout_ms} < due: due = s[1] + {session_timeout_ms}")
+        ends = f"s[{LAST}] + {session_timeout_ms}"
+        w.due.append(f"if {ends} < due: due = {ends}")
 
-    predicate_lines = [f"p{i} = {predicate_source(plan.nodes[i].expr)}" for i in predicates_read_by_leaves]
+    predicate_lines = [f"p{i} = {predicate_source(plan.nodes[i].expr)}" for i in predicates_read_by_timelines]
     node_count = len(plan.nodes)
     source = "\n".join([
         "def start(s, t):",
-        f"    s[0] = t; s[{FIRST_SLOT}:] = [{', '.join(w.initial)}]",
+        f"    s[{T0}] = t; s[{FIRST_SLOT}:] = [{', '.join(w.initial)}]",
         "",
         "def apply(s, t, events):",
         "    for ev in events:",
@@ -231,9 +252,9 @@ def generate(plan: Plan, session_timeout_ms: int | None) -> Generated:
         "",
         "def evaluate(s, t, out, first):",
         *(f"    {line}" for line in w.evaluate + w.emit),
-        f"    due = {NEVER}",
+        f"    due = {END_OF_TIME}",
         *(f"    {line}" for line in w.due),
-        "    s[2] = due",
+        f"    s[{DUE}] = due",
         "",
         "def probe(s, t):",
         *(f"    {line}" for line in w.probe),

@@ -29,6 +29,7 @@ from dsl.nodes import (
     FieldCompare,
     HasExisted,
     HasExistedWithin,
+    Kind,
     LatestEventToState,
     Node,
     Not,
@@ -38,6 +39,7 @@ from dsl.nodes import (
     PredOr,
 )
 from dsl.spec import Spec
+from dsl.typecheck import kind_of
 from engine.events import END_OF_TIME, event_key, event_time
 from engine.records import aggregate_order, change_order
 from engine.values import canonical, compare, same_value, value_class
@@ -45,7 +47,6 @@ from engine.values import canonical, compare, same_value, value_class
 Steps = list[tuple[int, Any]]
 Ramps = list[tuple[int, int, int]]
 
-_NUMERIC_NODES = (DurationWhere, DurationInCurState)
 _OPS_TRUE_JUST_ABOVE = frozenset((">", ">=", "!="))
 
 
@@ -69,7 +70,7 @@ def value_at(spec: Spec, events: Iterable[dict[str, Any]], key: str, name: str, 
         if run.key == key and run.t0 <= t < run.end:
             node = spec.timelines[name]
             pieces = _RunEvaluator(run).timeline(node)
-            return _ramp_at(pieces, t) if isinstance(node, _NUMERIC_NODES) else _value_at(pieces, t)
+            return _ramp_at(pieces, t) if kind_of(node) is Kind.NUMBER else _value_at(pieces, t)
     return None
 
 
@@ -125,7 +126,7 @@ class _RunEvaluator:
 
     def records(self, name: str, node: Node) -> list[dict[str, Any]]:
         pieces = self.timeline(node)
-        if isinstance(node, _NUMERIC_NODES):
+        if kind_of(node) is Kind.NUMBER:
             return _ramp_records(self.run, name, pieces)
         return _step_records(self.run, name, pieces)
 
@@ -133,7 +134,7 @@ class _RunEvaluator:
         """The run's group and value at each tick of ``aggregate`` in ``[t0, end)``."""
         run, every = self.run, aggregate.every_ms
         pieces = self.timeline(aggregate.timeline)
-        value_at = _ramp_at if isinstance(aggregate.timeline, _NUMERIC_NODES) else _value_at
+        value_at = _ramp_at if kind_of(aggregate.timeline) is Kind.NUMBER else _value_at
         groups = [_latest_event_to_state(run, column) for column in aggregate.group_by]
         first_tick = math.ceil(Fraction(run.t0, every)) * every
         for tick in range(first_tick, run.end, every):
@@ -147,31 +148,7 @@ class _RunEvaluator:
         return self.memo[id(node)]
 
     def _compute(self, node: Node) -> Steps | Ramps:
-        run = self.run
-        if isinstance(node, LatestEventToState):
-            return _latest_event_to_state(run, node.column)
-        if isinstance(node, HasExisted):
-            return _has_existed(run, _matching_times(run, node.predicate))
-        if isinstance(node, HasExistedWithin):
-            return _has_existed_within(run, _matching_times(run, node.predicate), node.window_ms)
-        if isinstance(node, Not):
-            return _pointwise(run, lambda value: not value, self.timeline(node.operand))
-        if isinstance(node, And):
-            operands = self.timeline(node.left), self.timeline(node.right)
-            return _pointwise(run, lambda left, right: left and right, *operands)
-        if isinstance(node, Or):
-            operands = self.timeline(node.left), self.timeline(node.right)
-            return _pointwise(run, lambda left, right: left or right, *operands)
-        if isinstance(node, Compare) and isinstance(node.operand, _NUMERIC_NODES):
-            return _compare_ramps(run, self.timeline(node.operand), node.op, node.literal)
-        if isinstance(node, Compare):
-            holds = partial(compare, op=node.op, literal=node.literal)
-            return _pointwise(run, holds, self.timeline(node.operand))
-        if isinstance(node, DurationWhere):
-            return _duration_where(self.timeline(node.operand))
-        if isinstance(node, DurationInCurState):
-            return [(start, 0, 1) for start, _ in self.timeline(node.operand)]
-        raise TypeError(f"not a timeline expression: {node!r}")
+        return TIMELINES[type(node)](self, node)
 
 
 def _sample(run: Run, instants: Iterable[int], value_at: Callable[[int], Any]) -> Steps:
@@ -268,6 +245,30 @@ def _compare_right_limit(value: int, rate: int, op: str, literal: Any) -> bool:
     return compare(value, op, literal)
 
 
+def _compare(evaluator: _RunEvaluator, node: Compare) -> Steps:
+    operand = evaluator.timeline(node.operand)
+    if kind_of(node.operand) is Kind.NUMBER:
+        return _compare_ramps(evaluator.run, operand, node.op, node.literal)
+    return _pointwise(evaluator.run, partial(compare, op=node.op, literal=node.literal), operand)
+
+
+TIMELINES: dict[type[Node], Callable[[_RunEvaluator, Any], Steps | Ramps]] = {
+    LatestEventToState: lambda e, node: _latest_event_to_state(e.run, node.column),
+    HasExisted: lambda e, node: _has_existed(e.run, _matching_times(e.run, node.predicate)),
+    HasExistedWithin: lambda e, node: _has_existed_within(e.run, _matching_times(e.run, node.predicate),
+                                                          node.window_ms),
+    Not: lambda e, node: _pointwise(e.run, lambda value: not value, e.timeline(node.operand)),
+    And: lambda e, node: _pointwise(e.run, lambda left, right: left and right,
+                                    e.timeline(node.left), e.timeline(node.right)),
+    Or: lambda e, node: _pointwise(e.run, lambda left, right: left or right,
+                                   e.timeline(node.left), e.timeline(node.right)),
+    Compare: _compare,
+    DurationWhere: lambda e, node: _duration_where(e.timeline(node.operand)),
+    DurationInCurState: lambda e, node: [(start, 0, 1) for start, _ in e.timeline(node.operand)],
+}
+"""The definition of each timeline node type, over one run: step lists, or ramps for numeric timelines."""
+
+
 # --- predicates -------------------------------------------------------------------
 
 
@@ -276,15 +277,16 @@ def _matching_times(run: Run, predicate: Node) -> list[int]:
 
 
 def _matches(predicate: Node, event: dict[str, Any]) -> bool:
-    if isinstance(predicate, FieldCompare):
-        return compare(event.get(predicate.column), predicate.op, predicate.literal)
-    if isinstance(predicate, PredNot):
-        return not _matches(predicate.operand, event)
-    if isinstance(predicate, PredAnd):
-        return _matches(predicate.left, event) and _matches(predicate.right, event)
-    if isinstance(predicate, PredOr):
-        return _matches(predicate.left, event) or _matches(predicate.right, event)
-    raise TypeError(f"not an event predicate: {predicate!r}")
+    return PREDICATES[type(predicate)](predicate, event)
+
+
+PREDICATES: dict[type[Node], Callable[[Any, dict[str, Any]], bool]] = {
+    FieldCompare: lambda p, event: compare(event.get(p.column), p.op, p.literal),
+    PredNot: lambda p, event: not _matches(p.operand, event),
+    PredAnd: lambda p, event: _matches(p.left, event) and _matches(p.right, event),
+    PredOr: lambda p, event: _matches(p.left, event) or _matches(p.right, event),
+}
+"""Whether an event matches a predicate, per predicate node type."""
 
 
 # --- change records ---------------------------------------------------------------
