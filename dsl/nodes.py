@@ -79,12 +79,16 @@ class LatestEventToState(Node):
 
 @dataclass(frozen=True)
 class HasExisted(Node):
-    predicate: Node
+    """True from the first matching event, or the first instant the boolean timeline ``predicate`` is true."""
+
+    predicate: Node  # an event predicate or a boolean timeline
 
 
 @dataclass(frozen=True)
 class HasExistedWithin(Node):
-    predicate: Node
+    """True within ``window_ms`` of a matching event, or of an instant the boolean timeline ``predicate`` is true."""
+
+    predicate: Node  # an event predicate or a boolean timeline
     window_ms: int
 
 

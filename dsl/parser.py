@@ -2,7 +2,8 @@
 
 Precedence from tight to loose: comparison (``tl OP literal``), ``!``, ``&&``,
 ``||``. Inside the first argument of ``has_existed``/``has_existed_within`` the
-same operators build an event predicate over columns instead of timelines.
+same operators build an event predicate over columns instead of timelines, when
+the argument reads as one; otherwise it is a (boolean) timeline.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ class _Function:
     """A callable name: its parameter kinds and the node class it builds."""
 
     name: str
-    params: tuple[str, ...]  # "column", "predicate", "timeline", "duration" or "same"
+    params: tuple[str, ...]  # "column", "predicate", "condition", "timeline", "duration" or "same"
     build: Callable[[_Context], type[Node]]
 
 
@@ -98,8 +99,8 @@ _TIMELINE_FUNCTIONS = {
     f.name: f
     for f in (
         _Function("latest_event_to_state", ("column",), lambda _: LatestEventToState),
-        _Function("has_existed", ("predicate",), lambda _: HasExisted),
-        _Function("has_existed_within", ("predicate", "duration"), lambda _: HasExistedWithin),
+        _Function("has_existed", ("condition",), lambda _: HasExisted),
+        _Function("has_existed_within", ("condition", "duration"), lambda _: HasExistedWithin),
         _Function("duration_where", ("timeline",), lambda _: DurationWhere),
         _Function("duration_in_cur_state", ("timeline",), lambda _: DurationInCurState),
     )
@@ -515,8 +516,26 @@ class _Parser:
             return self.column()
         if param == "duration":
             return self.duration()
+        if param == "condition":
+            return self.condition()
         contexts = {"predicate": _PREDICATE, "timeline": _TIMELINE, "same": context}
         return self.disjunction(contexts[param])
+
+    def condition(self) -> Node:
+        """An event predicate if the argument reads as one, else a (boolean) timeline.
+
+        When it is neither, the error that is further into the text is the one reported
+        (the predicate's at equal positions).
+        """
+        start = self.index
+        try:
+            return self.disjunction(_PREDICATE)
+        except SpecError as as_predicate:
+            self.index = start
+            try:
+                return self.disjunction(_TIMELINE)
+            except SpecError as as_timeline:
+                raise (as_timeline if as_timeline.offset > as_predicate.offset else as_predicate) from None
 
     # --- leaves ---
 

@@ -75,14 +75,17 @@ def _window_problem(function: str) -> Callable[[Any, dict[str, Kind]], str | Non
     return problem
 
 
+_CONDITION = (Kind.PREDICATE, Kind.BOOL)
+_EXPECTED_CONDITION = "expected an event predicate or a boolean timeline"
+
 RULES: dict[type[Node], _Rule] = {
     FieldCompare: _Rule(Kind.PREDICATE),
     PredNot: _Rule(Kind.PREDICATE, (Kind.PREDICATE,)),
     PredAnd: _Rule(Kind.PREDICATE, (Kind.PREDICATE,)),
     PredOr: _Rule(Kind.PREDICATE, (Kind.PREDICATE,)),
     LatestEventToState: _Rule(Kind.STATE),
-    HasExisted: _Rule(Kind.BOOL, (Kind.PREDICATE,)),
-    HasExistedWithin: _Rule(Kind.BOOL, (Kind.PREDICATE,), problem=_window_problem("has_existed_within")),
+    HasExisted: _Rule(Kind.BOOL, _CONDITION, _EXPECTED_CONDITION),
+    HasExistedWithin: _Rule(Kind.BOOL, _CONDITION, _EXPECTED_CONDITION, _window_problem("has_existed_within")),
     DurationWhere: _Rule(Kind.NUMBER, (Kind.BOOL,)),
     DurationInCurState: _Rule(
         Kind.NUMBER, (Kind.STATE, Kind.BOOL), "duration_in_cur_state needs a state or boolean timeline"

@@ -109,16 +109,28 @@ def _latest_event_to_state(w: _Writer, node: PlanNode) -> None:
 
 
 def _has_existed(w: _Writer, node: PlanNode) -> None:
+    i, child = node.index, node.inputs[0]
     slot = w.slots(render(node.expr), "False")
-    w.apply.append(f"if not s[{slot}] and p{node.inputs[0]}: s[{slot}] = True")
-    w.both(f"n{node.index} = s[{slot}]")
+    if w.plan.nodes[child].kind is nodes.Kind.PREDICATE:
+        w.apply.append(f"if not s[{slot}] and p{child}: s[{slot}] = True")
+        w.both(f"n{i} = s[{slot}]")
+    else:  # a boolean timeline changes only at evaluated instants: the latch is set at the first true one
+        w.evaluate.append(f"if n{child} and not s[{slot}]: s[{slot}] = True")
+        w.both(f"n{i} = s[{slot}]")
 
 
 def _has_existed_within(w: _Writer, node: PlanNode) -> None:
-    slot = w.slots(render(node.expr), "t")  # the end of the open window
-    w.apply.append(f"if p{node.inputs[0]}: s[{slot}] = t + {node.expr.window_ms}")
-    w.both(f"n{node.index} = t < s[{slot}]")
-    w.due.append(f"if t < s[{slot}] < due: due = s[{slot}]")
+    i, child, window = node.index, node.inputs[0], node.expr.window_ms
+    slot = w.slots(render(node.expr), "t")  # the end of the open window (None: open while the timeline is true)
+    if w.plan.nodes[child].kind is nodes.Kind.PREDICATE:
+        w.apply.append(f"if p{child}: s[{slot}] = t + {window}")
+        w.both(f"n{i} = t < s[{slot}]")
+        w.due.append(f"if t < s[{slot}] < due: due = s[{slot}]")
+    else:
+        w.evaluate.append(f"if n{child}: s[{slot}] = None")
+        w.evaluate.append(f"elif s[{slot}] is None: s[{slot}] = t + {window}")
+        w.both(f"n{i} = s[{slot}] is None or t < s[{slot}]")
+        w.due.append(f"if s[{slot}] is not None and t < s[{slot}] < due: due = s[{slot}]")
 
 
 def _not(w: _Writer, node: PlanNode) -> None:

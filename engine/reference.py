@@ -46,6 +46,7 @@ from engine.values import canonical, compare, same_value, value_class
 
 Steps = list[tuple[int, Any]]
 Ramps = list[tuple[int, int, int]]
+Spans = list[tuple[int, "int | float"]]
 
 _OPS_TRUE_JUST_ABOVE = frozenset((">", ">=", "!="))
 
@@ -147,6 +148,18 @@ class _RunEvaluator:
             self.memo[id(node)] = self._compute(node)
         return self.memo[id(node)]
 
+    def true_spans(self, condition: Node) -> Spans:
+        """When an event predicate or a boolean timeline holds: ``(start, end)`` spans, in order.
+
+        A match at ``m`` is the span ``(m, m)``; a span of a boolean timeline that is true on
+        ``[s, e)`` is ``(s, e)``, with ``e`` infinite when it stays true for good.
+        """
+        if kind_of(condition) is Kind.PREDICATE:
+            return [(m, m) for m in _matching_times(self.run, condition)]
+        steps = self.timeline(condition)
+        ends = [start for start, _ in steps[1:]] + [math.inf]
+        return [(start, end) for (start, value), end in zip(steps, ends) if value]
+
     def _compute(self, node: Node) -> Steps | Ramps:
         return TIMELINES[type(node)](self, node)
 
@@ -188,13 +201,15 @@ def _has_existed(run: Run, matches: list[int]) -> Steps:
     return _sample(run, matches[:1], lambda t: t >= first)
 
 
-def _has_existed_within(run: Run, matches: list[int], window_ms: int) -> Steps:
-    def value_at(t: int) -> bool:
-        index = bisect_right(matches, t)  # latest match m <= t; true iff t < m + window
-        return index > 0 and t < matches[index - 1] + window_ms
+def _has_existed_within(run: Run, spans: Spans, window_ms: int) -> Steps:
+    """True at t iff some span ``[s, e]`` has ``s <= t < e + window`` (spans are ordered and disjoint)."""
+    starts = [start for start, _ in spans]
 
-    expiries = [m + window_ms for m in matches]
-    return _sample(run, matches + expiries, value_at)
+    def value_at(t: int) -> bool:
+        index = bisect_right(starts, t)  # the latest span starting at or before t ends last
+        return index > 0 and t < spans[index - 1][1] + window_ms
+
+    return _sample(run, starts + [end + window_ms for _, end in spans], value_at)
 
 
 def _pointwise(run: Run, combine: Callable[..., Any], *operands: Steps) -> Steps:
@@ -254,9 +269,8 @@ def _compare(evaluator: _RunEvaluator, node: Compare) -> Steps:
 
 TIMELINES: dict[type[Node], Callable[[_RunEvaluator, Any], Steps | Ramps]] = {
     LatestEventToState: lambda e, node: _latest_event_to_state(e.run, node.column),
-    HasExisted: lambda e, node: _has_existed(e.run, _matching_times(e.run, node.predicate)),
-    HasExistedWithin: lambda e, node: _has_existed_within(e.run, _matching_times(e.run, node.predicate),
-                                                          node.window_ms),
+    HasExisted: lambda e, node: _has_existed(e.run, [start for start, _ in e.true_spans(node.predicate)]),
+    HasExistedWithin: lambda e, node: _has_existed_within(e.run, e.true_spans(node.predicate), node.window_ms),
     Not: lambda e, node: _pointwise(e.run, lambda value: not value, e.timeline(node.operand)),
     And: lambda e, node: _pointwise(e.run, lambda left, right: left and right,
                                     e.timeline(node.left), e.timeline(node.right)),

@@ -43,6 +43,8 @@ def trees(columns: st.SearchStrategy[str], literal: st.SearchStrategy) -> tuple[
             | st.builds(nodes.Compare, states, st.sampled_from(OPS), literal)
             | st.builds(nodes.Compare, booleans, st.sampled_from(("==", "!=")), st.booleans())
             | st.builds(nodes.Compare, numerics_of(booleans), st.sampled_from(OPS), numeric_literals)
+            | st.builds(nodes.HasExisted, booleans)
+            | st.builds(nodes.HasExistedWithin, booleans, st.integers(1, 20))
         )
 
     boolean_leaves = st.builds(nodes.HasExisted, predicates) | st.builds(

@@ -36,6 +36,9 @@ def check_error(**sources):
         ("has_existed(a == 1) != true", Kind.BOOL),
         ("duration_where(has_existed(a == 1)) >= 10s", Kind.BOOL),
         ("duration_where(has_existed(a == 1)) < 2000.0", Kind.BOOL),
+        ("has_existed(duration_where(has_existed(a == 1)) > 5s)", Kind.BOOL),
+        ("has_existed_within(latest_event_to_state(s) == 1, 1h)", Kind.BOOL),
+        ('TL_HasExistedWithin(TL_DurationInCurState(TL_LatestEventToState(col("lat_long"))) < 10s, 1h)', Kind.BOOL),
     ],
 )
 def test_kinds(text, kind):
@@ -132,6 +135,16 @@ def test_unknown_reference_without_close_name_mentions_event_fields():
             0,
         ),
         ("has_existed_within(a == 1, -5s)", "positive window in milliseconds, got -5000", 0),
+        (
+            "has_existed(latest_event_to_state(s))",
+            "expected an event predicate or a boolean timeline, got a state timeline",
+            12,
+        ),
+        (
+            "has_existed_within(duration_where(has_existed(a == 1)), 5s)",
+            "expected an event predicate or a boolean timeline, got a numeric timeline",
+            19,
+        ),
     ],
 )
 def test_type_errors(text, message, offset):
