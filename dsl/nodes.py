@@ -14,6 +14,7 @@ from typing import Union
 Literal = Union[str, int, float, bool]
 
 COMPARISON_OPS = ("==", "!=", "<", "<=", ">", ">=")
+ARITHMETIC_OPS = ("+", "-", "*", "/")
 
 
 class Kind(enum.Enum):
@@ -126,6 +127,38 @@ class Compare(_LiteralTyped):
     operand: Node
     op: str
     literal: Literal
+
+
+@dataclass(frozen=True)
+class CompareTimelines(Node):
+    """``left OP right`` on two timelines, at every instant."""
+
+    left: Node
+    op: str
+    right: Node
+
+
+@dataclass(frozen=True)
+class Constant(_LiteralTyped):
+    """A literal where a timeline operand stands (in arithmetic): the same value at every instant."""
+
+    literal: Literal
+
+
+@dataclass(frozen=True)
+class Arithmetic(Node):
+    """``left OP right`` on numeric timelines, ``OP`` one of :data:`ARITHMETIC_OPS`."""
+
+    left: Node
+    op: str
+    right: Node
+
+
+@dataclass(frozen=True)
+class Negate(Node):
+    """``-operand`` of a numeric timeline."""
+
+    operand: Node
 
 
 @dataclass(frozen=True)

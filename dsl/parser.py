@@ -1,7 +1,7 @@
 """Timeline expressions: text to syntax tree (see ``dsl.nodes``).
 
-Precedence from tight to loose: comparison (``tl OP literal``), ``!``, ``&&``,
-``||``. Inside the first argument of ``has_existed``/``has_existed_within`` the
+Precedence from tight to loose: unary ``-``, ``*`` and ``/``, ``+`` and ``-``,
+comparison, ``!``, ``&&``, ``||``. Inside the first argument of ``has_existed``/``has_existed_within`` the
 same operators build an event predicate over columns instead of timelines, when
 the argument reads as one; otherwise it is a (boolean) timeline.
 """
@@ -17,7 +17,10 @@ from typing import Callable, Iterator
 from dsl.aggregates import DEFAULT_EVERY_MS, Aggregate, AggregateError, build_aggregate
 from dsl.nodes import (
     And,
+    Arithmetic,
     Compare,
+    CompareTimelines,
+    Constant,
     DurationInCurState,
     DurationWhere,
     FieldCompare,
@@ -25,6 +28,7 @@ from dsl.nodes import (
     HasExistedWithin,
     LatestEventToState,
     Literal,
+    Negate,
     Node,
     Not,
     Or,
@@ -46,13 +50,14 @@ _MAX_NESTING = 40
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
-    | (?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(?P<unit>[A-Za-z_]\w*)?
+    | (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(?P<unit>[A-Za-z_]\w*)?
     | (?P<ident>[A-Za-z_]\w*)
-    | (?P<symbol>==|!=|<=|>=|<|>|&&|\|\||!|\(|\)|,)
+    | (?P<symbol>==|!=|<=|>=|<|>|&&|\|\||!|\(|\)|,|\+|-|\*|/)
     """,
     re.VERBOSE | re.ASCII,
 )
 _COMPARISON_SYMBOLS = frozenset(("==", "!=", "<=", ">=", "<", ">"))
+_MIRRORED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}  # c OP x is x MIRRORED[OP] c
 _SYMBOL_HINTS = {"=": "==", "&": "&&", "|": "||"}
 _ESCAPES = {'"': '"', "'": "'", "\\": "\\", "n": "\n", "t": "\t"}
 _BOOLEANS = {"true": True, "false": False}
@@ -121,6 +126,9 @@ _ALIASES = {
     "TL_DurationInCurState": "duration_in_cur_state",
 }
 _COLUMN_FUNCTION = "col"
+
+FUNCTION_OF: dict[type[Node], str] = {f.build(_TIMELINE): f.name for f in _TIMELINE_FUNCTIONS.values()}
+"""The function name that builds each node type called as a function."""
 
 FUNCTION_NAMES = frozenset((*_TIMELINE_FUNCTIONS, *_CONNECTIVES, *_ALIASES, _COLUMN_FUNCTION))
 """Every name that can be called in an expression."""
@@ -400,7 +408,7 @@ class _Parser:
         token = self.peek
         self.duration()
         try:
-            milliseconds = duration_setting(token.text, "every(...)")
+            milliseconds = duration_setting(self.text[token.pos:self.peek.pos].rstrip(), "every(...)")
         except SpecError as error:
             raise self.error(error.message, token.pos) from None
         self.expect(")", "')'")
@@ -431,11 +439,45 @@ class _Parser:
         return node
 
     def timeline_comparison(self) -> Node:
-        operand = self.timeline_atom()
+        """``sum [OP sum]``: with a literal on one side a :class:`Compare`, else a :class:`CompareTimelines`."""
+        first = self.peek
+        left = self.sum()
         if self.peek.kind != "op":
-            return operand
+            if isinstance(left, Constant):
+                raise self.error(f"expected a timeline, got {first.describe()}", first.pos)
+            return left
         op = self.advance()
-        return Compare(operand, op.text, self.literal(op), pos=op.pos)
+        right = self.sum()
+        if isinstance(left, Constant) and isinstance(right, Constant):
+            raise self.error("a comparison needs a timeline on one side, got two literals", op.pos)
+        if isinstance(right, Constant):
+            return Compare(left, op.text, right.literal, pos=op.pos)
+        if isinstance(left, Constant):
+            return Compare(right, _MIRRORED[op.text], left.literal, pos=op.pos)
+        return CompareTimelines(left, op.text, right, pos=op.pos)
+
+    def sum(self) -> Node:
+        return self.arithmetic(("+", "-"), self.product)
+
+    def product(self) -> Node:
+        return self.arithmetic(("*", "/"), self.unary)
+
+    def arithmetic(self, symbols: tuple[str, ...], operand: Callable[[], Node]) -> Node:
+        node = operand()
+        while self.peek.kind in symbols:
+            op = self.advance()
+            node = Arithmetic(node, op.text, operand(), pos=op.pos)
+        return node
+
+    def unary(self) -> Node:
+        """``-x``; a minus sign right before a number is part of the literal."""
+        if self.peek.kind != "-":
+            return self.timeline_atom()
+        minus = self.advance()
+        if self.peek.kind == "literal" and type(self.peek.value) in (int, float):
+            return Constant(-self.advance().value, pos=minus.pos)
+        with self.nested(minus):
+            return Negate(self.unary(), pos=minus.pos)
 
     def field_comparison(self) -> Node:
         token = self.peek
@@ -458,6 +500,9 @@ class _Parser:
         if token.kind == "ident":
             self.advance()
             return Ref(token.text, pos=token.pos)
+        if token.kind == "literal":
+            self.advance()
+            return Constant(token.value, pos=token.pos)
         raise self.error(f"expected a timeline, got {token.describe()}", token.pos)
 
     def parenthesized(self, context: _Context) -> Node:
@@ -554,6 +599,7 @@ class _Parser:
         return self.expect("ident", "a column name").text
 
     def duration(self) -> int:
+        negative = self.signed()
         token = self.peek
         if token.kind != "literal" or type(token.value) is not int:
             raise self.error(
@@ -563,9 +609,20 @@ class _Parser:
         if token.value > MAX_DURATION_MS:
             raise self.error(f"duration {token.text} is longer than the limit of {MAX_DURATION_MS} ms", token.pos)
         self.advance()
-        return token.value
+        return -token.value if negative else token.value
+
+    def signed(self) -> bool:
+        """Whether a minus sign comes before a number here (it is then skipped)."""
+        if self.peek.kind != "-":
+            return False
+        following = self.tokens[self.index + 1]
+        if following.kind == "literal" and type(following.value) in (int, float):
+            self.advance()
+            return True
+        return False
 
     def literal(self, op: _Token) -> Literal:
+        negative = self.signed()
         token = self.peek
         if token.kind != "literal":
             raise self.error(
@@ -573,4 +630,4 @@ class _Parser:
                 token.pos,
             )
         self.advance()
-        return token.value
+        return -token.value if negative else token.value

@@ -11,8 +11,9 @@ from dsl.units import DURATION_UNITS_MS, LARGEST_FIRST
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _KEYWORDS = ("true", "false")
 _ESCAPED = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t"}
-_BINARY = (nodes.PredAnd, nodes.PredOr, nodes.And, nodes.Or, nodes.Compare, nodes.FieldCompare)
-_UNARY = (nodes.PredNot, nodes.Not)
+_BINARY = (nodes.PredAnd, nodes.PredOr, nodes.And, nodes.Or, nodes.Compare, nodes.FieldCompare,
+           nodes.CompareTimelines, nodes.Arithmetic)
+_UNARY = (nodes.PredNot, nodes.Not, nodes.Negate)
 
 
 def render_duration(ms: int) -> str:
@@ -51,12 +52,13 @@ def render(node: nodes.Node) -> str:
     return RENDERERS[type(node)](node)
 
 
-def _compare(node: nodes.Compare) -> str:
-    # '!' binds looser than a comparison: (!x) == false is not !(x == false)
-    operand = render(node.operand)
-    if isinstance(node.operand, _BINARY + _UNARY):
-        operand = f"({operand})"
-    return f"{operand} {node.op} {render_literal(node.literal)}"
+def _tight(node: nodes.Node) -> str:
+    """An operand of a comparison, arithmetic or minus: parenthesised unless it is a call, name or literal.
+
+    ('!' binds looser than a comparison: (!x) == false is not !(x == false).)
+    """
+    text = render(node)
+    return f"({text})" if isinstance(node, _BINARY + _UNARY) else text
 
 
 RENDERERS: dict[type[nodes.Node], Callable[[Any], str]] = {
@@ -73,7 +75,11 @@ RENDERERS: dict[type[nodes.Node], Callable[[Any], str]] = {
     nodes.Not: lambda node: f"!{_operand(node.operand)}",
     nodes.And: lambda node: f"{_operand(node.left)} && {_operand(node.right)}",
     nodes.Or: lambda node: f"{_operand(node.left)} || {_operand(node.right)}",
-    nodes.Compare: _compare,
+    nodes.Compare: lambda node: f"{_tight(node.operand)} {node.op} {render_literal(node.literal)}",
+    nodes.CompareTimelines: lambda node: f"{_tight(node.left)} {node.op} {_tight(node.right)}",
+    nodes.Constant: lambda node: render_literal(node.literal),
+    nodes.Arithmetic: lambda node: f"{_tight(node.left)} {node.op} {_tight(node.right)}",
+    nodes.Negate: lambda node: f"-{_tight(node.operand)}",
     nodes.Ref: lambda node: node.name,
 }
 """The spelling of each node type."""

@@ -9,7 +9,10 @@ from typing import Any, Callable, Collection, Iterator, Mapping
 from dsl.aggregates import Aggregate
 from dsl.nodes import (
     And,
+    Arithmetic,
     Compare,
+    CompareTimelines,
+    Constant,
     DurationInCurState,
     DurationWhere,
     FieldCompare,
@@ -18,6 +21,7 @@ from dsl.nodes import (
     Kind,
     LatestEventToState,
     Literal,
+    Negate,
     Node,
     Not,
     Or,
@@ -30,7 +34,7 @@ from dsl.nodes import (
     depth,
 )
 from dsl.errors import SpecError, did_you_mean
-from dsl.parser import MAX_DEPTH
+from dsl.parser import FUNCTION_OF, MAX_DEPTH
 
 MAX_EXPANDED_NODES = 2_000
 """Largest expression accepted once references are expanded (sharing makes it cheap to evaluate, but
@@ -53,7 +57,7 @@ class _Rule:
     kinds (the operand kinds by field name), or None.
     """
 
-    result: Kind
+    result: Kind | Callable[[Any], Kind]  # a callable: the kind depends on the node (its literal)
     operands: tuple[Kind, ...] = ()
     expectation: str = ""
     problem: Callable[[Any, dict[str, Kind]], str | None] = lambda node, kinds: None
@@ -63,19 +67,23 @@ class _Rule:
         return f"{expected}, got {_a(found)}"
 
 
-def _window_problem(function: str) -> Callable[[Any, dict[str, Kind]], str | None]:
+def _window_problem(node: Any, _: dict[str, Kind]) -> str | None:
     """The problem of a window (``window_ms``) that is not a positive whole number of milliseconds."""
-
-    def problem(node: Any, _: dict[str, Kind]) -> str | None:
-        window = node.window_ms
-        if type(window) is not int or window <= 0:
-            return f"{function} needs a positive window in milliseconds, got {window!r}"
-        return None
-
-    return problem
+    window = node.window_ms
+    if type(window) is not int or window <= 0:
+        return f"{FUNCTION_OF[type(node)]} needs a positive window in milliseconds, got {window!r}"
+    return None
 
 
 _CONDITION = (Kind.PREDICATE, Kind.BOOL)
+_NUMERIC_OPERAND = (Kind.NUMBER, Kind.STATE)  # a state timeline is its numeric values (others null)
+_EXPECTED_NUMERIC = "arithmetic needs numeric or state timelines and numbers"
+_LITERAL_KINDS = {int: Kind.NUMBER, float: Kind.NUMBER, str: Kind.STATE, bool: Kind.BOOL}
+
+WHOLE_NUMERIC = (DurationWhere, DurationInCurState)
+"""The numeric operators whose values are always whole numbers, never null: those an aggregate sums."""
+DURATIONS = (DurationWhere, DurationInCurState)
+"""The numeric operators whose values are durations in milliseconds (shown as such)."""
 _EXPECTED_CONDITION = "expected an event predicate or a boolean timeline"
 
 RULES: dict[type[Node], _Rule] = {
@@ -85,7 +93,7 @@ RULES: dict[type[Node], _Rule] = {
     PredOr: _Rule(Kind.PREDICATE, (Kind.PREDICATE,)),
     LatestEventToState: _Rule(Kind.STATE),
     HasExisted: _Rule(Kind.BOOL, _CONDITION, _EXPECTED_CONDITION),
-    HasExistedWithin: _Rule(Kind.BOOL, _CONDITION, _EXPECTED_CONDITION, _window_problem("has_existed_within")),
+    HasExistedWithin: _Rule(Kind.BOOL, _CONDITION, _EXPECTED_CONDITION, _window_problem),
     DurationWhere: _Rule(Kind.NUMBER, (Kind.BOOL,)),
     DurationInCurState: _Rule(
         Kind.NUMBER, (Kind.STATE, Kind.BOOL), "duration_in_cur_state needs a state or boolean timeline"
@@ -97,13 +105,21 @@ RULES: dict[type[Node], _Rule] = {
         Kind.BOOL, (Kind.STATE, Kind.BOOL, Kind.NUMBER), "a comparison needs a timeline on its left",
         lambda node, kinds: _comparison_problem(kinds["operand"], node.op, node.literal),
     ),
+    CompareTimelines: _Rule(
+        Kind.BOOL, (Kind.STATE, Kind.BOOL, Kind.NUMBER), "a comparison needs timelines on both sides",
+        lambda node, kinds: _timelines_comparison_problem(kinds["left"], node.op, kinds["right"]),
+    ),
+    Constant: _Rule(lambda node: _LITERAL_KINDS[type(node.literal)]),
+    Arithmetic: _Rule(Kind.NUMBER, _NUMERIC_OPERAND, _EXPECTED_NUMERIC, lambda node, _: _arithmetic_problem(node)),
+    Negate: _Rule(Kind.NUMBER, _NUMERIC_OPERAND, _EXPECTED_NUMERIC, lambda node, _: _non_numbers(node)),
 }
 """The kind rule of each node type but ``Ref`` (references are resolved first)."""
 
 
 def kind_of(node: Node) -> Kind:
     """The kind of an expression node (references resolved): the one table of the algebra's kind rules."""
-    return RULES[type(node)].result
+    result = RULES[type(node)].result
+    return result if isinstance(result, Kind) else result(node)
 
 
 def check_timelines(timelines: Mapping[str, Node], aggregates: Collection[str] = ()) -> CheckedTimelines:
@@ -144,6 +160,10 @@ def check_aggregate(aggregate: Aggregate, checked: CheckedTimelines) -> Aggregat
         node, kind = _TimelineChecker(aggregate.name, known).check(aggregate.timeline)
         if kind not in (Kind.NUMBER, Kind.BOOL):
             message = f"only numeric and boolean timelines aggregate, got {_a(kind)}"
+            raise _error(aggregate.name, aggregate.timeline, message)
+        if kind is Kind.NUMBER and not isinstance(node, WHOLE_NUMERIC):
+            names = ", ".join(FUNCTION_OF[node_type] for node_type in WHOLE_NUMERIC)
+            message = f"a numeric timeline aggregates when it is one of {names} (whole numbers, never null)"
             raise _error(aggregate.name, aggregate.timeline, message)
         _check_depth(aggregate.name, node)
     except SpecError as error:
@@ -243,7 +263,8 @@ class _TimelineChecker:
         problem = rule.problem(node, kinds)
         if problem:
             raise _error(self.name, node, problem)
-        return dataclasses.replace(node, **resolved), rule.result
+        checked = dataclasses.replace(node, **resolved)
+        return checked, kind_of(checked)
 
 
 
@@ -255,14 +276,40 @@ def _comparison_problem(kind: Kind, op: str, literal: Literal) -> str | None:
         if op not in ("==", "!="):
             return f"a boolean timeline compares with == or !=, got '{op}'"
     if kind is Kind.NUMBER:
-        whole_ms = "numeric timelines compare with whole milliseconds such as 10s or 10000"
+        numbers = "numeric timelines compare with numbers such as 10s, 10000 or 2.5"
         if isinstance(literal, bool):
-            return f"cannot compare a numeric timeline with a boolean; {whole_ms}"
+            return f"cannot compare a numeric timeline with a boolean; {numbers}"
         if isinstance(literal, str):
-            return f"cannot compare a numeric timeline with a string; {whole_ms}"
-        if isinstance(literal, float) and not literal.is_integer():
-            return f"{whole_ms}, got {literal!r}"
+            return f"cannot compare a numeric timeline with a string; {numbers}"
     return None
+
+
+def _timelines_comparison_problem(left: Kind, op: str, right: Kind) -> str | None:
+    """Why ``<left> op <right>`` is invalid, or None."""
+    if Kind.BOOL in (left, right) and Kind.NUMBER in (left, right):
+        return "cannot compare a boolean timeline with a numeric timeline"
+    if Kind.BOOL in (left, right) and op not in ("==", "!="):
+        return f"a boolean timeline compares with == or !=, got '{op}'"
+    return None
+
+
+def _non_numbers(node: Node) -> str | None:
+    """The problem of a literal operand of arithmetic that is not a number."""
+    for operand in children(node):
+        if isinstance(operand, Constant) and _LITERAL_KINDS[type(operand.literal)] is not Kind.NUMBER:
+            return f"arithmetic needs numbers, got {operand.literal!r}"
+    return None
+
+
+def _arithmetic_problem(node: Arithmetic) -> str | None:
+    numbers = [isinstance(side, Constant) for side in (node.left, node.right)]
+    if node.op == "*" and not any(numbers):
+        return "a product needs a number on one side, such as x * 2"
+    if node.op == "/" and not numbers[1]:
+        return "a quotient divides by a number, such as x / 2"
+    if node.op == "/" and not _non_numbers(node) and node.right.literal == 0:
+        return "division by zero"
+    return _non_numbers(node)
 
 
 def _a(kind: Kind) -> str:

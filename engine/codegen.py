@@ -26,14 +26,17 @@ in :data:`PREDICATE_SOURCES`).
 """
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from fractions import Fraction
+from typing import Any, Callable, NamedTuple
 
 from dsl import nodes
 from dsl.plan import Plan, PlanNode
 from dsl.render import render, render_duration
 from engine.events import END_OF_TIME
 from engine.layout import DUE, FIRST_SLOT, LAST, T0, TICK_OWNER
-from engine.values import compare_source
+from engine import numbers
+from engine.numbers import Exact
+from engine.values import compare, compare_source, same_value
 
 
 class Generated(NamedTuple):
@@ -46,6 +49,17 @@ class Generated(NamedTuple):
     source: str
     groups: tuple[tuple[str, int], ...]
     names: dict[str, str]  # the owner of each output and aggregate: its name
+
+_RISING_OR_FLAT = (nodes.DurationWhere, nodes.DurationInCurState)
+"""Numeric nodes whose values are integers that rise at rate 1 or stay flat, never null: they compare with
+whole numbers as below, and their outputs need no slots (the node says when it changes)."""
+
+RUNTIME: dict[str, Any] = {
+    "_same_value": same_value, "_compare": compare, "_Fraction": Fraction, "_exact": numbers.exact,
+    "_sign": numbers.sign, "_crossing": numbers.crossing, "_continues": numbers.continues,
+    "_packed": numbers.packed, "_unpacked": numbers.unpacked, "_shown": numbers.shown,
+}
+"""The names the generated code reads besides its own (and ``_first_tick``, the plan's)."""
 
 _NUMERIC_COMPARE = {
     ">": "({v} > {c} or ({v} == {c} and {r} == 1))",
@@ -70,6 +84,14 @@ class _Writer:
         self.emit: list[str] = []
         self.groups: list[tuple[str, int]] = []
         self.names: dict[str, str] = {}
+        self.constants: list[str] = []  # module-level lines: exact numbers that are not integers
+
+    def number(self, value: Exact) -> str:
+        """Source for an exact number: an int literal, or a module constant holding the fraction."""
+        if type(value) is int:
+            return repr(value)
+        self.constants.append(f"K{len(self.constants)} = _Fraction({value.numerator}, {value.denominator})")
+        return f"K{len(self.constants) - 1}"
 
     def slots(self, owner: str, *initial: str) -> int:
         """Allocate consecutive state slots of ``owner`` with these initial values; returns the first."""
@@ -149,15 +171,82 @@ def _compare(w: _Writer, node: PlanNode) -> None:
     expr, i, child = node.expr, node.index, node.inputs[0]
     operand_kind = w.plan.nodes[child].kind
     literal = repr(expr.literal)
-    if operand_kind is nodes.Kind.NUMBER:
-        literal = repr(int(expr.literal))  # a whole number (type-checked): crossings at integer instants
+    whole = type(numbers.exact(expr.literal)) is int
+    if operand_kind is nodes.Kind.NUMBER and whole and isinstance(w.plan.nodes[child].expr, _RISING_OR_FLAT):
+        literal = repr(int(expr.literal))  # crossings at integer instants
         v, r = f"v{child}", f"r{child}"
         w.both(f"n{i} = " + _NUMERIC_COMPARE[expr.op].format(v=v, r=r, c=literal))
         w.due.append(f"if {r} == 1 and {v} < {literal} and t + {literal} - {v} < due: due = t + {literal} - {v}")
+    elif operand_kind is nodes.Kind.NUMBER:
+        _compare_numbers(w, i, expr.op, (f"v{child}", f"r{child}"), (w.number(numbers.exact(expr.literal)), "0"))
     elif operand_kind is nodes.Kind.BOOL:
         w.both(f"n{i} = n{child} {expr.op} {literal}")
     else:
         w.both(f"n{i} = {compare_source(f'n{child}', expr.op, expr.literal)}")
+
+
+def _compare_numbers(w: _Writer, i: int, op: str, left: tuple[str, str], right: tuple[str, str]) -> None:
+    """``left OP right`` of two numeric (value, rate) sources: the sign of the difference's right limit,
+    and its next crossing as a due time."""
+    (x, rx), (y, ry) = left, right
+    w.both(f"x{i} = {x}; y{i} = {y}")
+    w.both(f"d{i} = None if x{i} is None or y{i} is None else x{i} - y{i}; e{i} = {rx} - {ry}")
+    w.both(f"n{i} = d{i} is not None and _sign(d{i}, e{i}) {op} 0")
+    w.due.append(f"if d{i} is not None and e{i}:")
+    w.due.append(f"    x = _crossing(t, d{i}, e{i})")
+    w.due.append("    if x < due: due = x")
+
+
+def _numeric_operand(w: _Writer, index: int) -> tuple[str, str]:
+    """Source for the value and rate of node ``index``: a numeric one's, or a state's numeric values."""
+    if w.plan.nodes[index].kind is nodes.Kind.NUMBER:
+        return f"v{index}", f"r{index}"
+    return f"_exact(n{index})", "0"
+
+
+def _compare_timelines(w: _Writer, node: PlanNode) -> None:
+    i, (left, right) = node.index, node.inputs
+    if nodes.Kind.NUMBER in (w.plan.nodes[left].kind, w.plan.nodes[right].kind):
+        _compare_numbers(w, i, node.expr.op, _numeric_operand(w, left), _numeric_operand(w, right))
+    else:
+        w.both(f"n{i} = _compare(n{left}, {node.expr.op!r}, n{right})")
+
+
+def _constant(w: _Writer, node: PlanNode) -> None:
+    i, literal = node.index, node.expr.literal
+    if node.kind is nodes.Kind.NUMBER:
+        w.both(f"v{i} = {w.number(numbers.exact(literal))}; r{i} = 0")
+    else:
+        w.both(f"n{i} = {literal!r}")
+
+
+def _sum(w: _Writer, node: PlanNode) -> None:
+    i, op = node.index, node.expr.op
+    (x, rx), (y, ry) = (_numeric_operand(w, k) for k in node.inputs)
+    w.both(f"x{i} = {x}; y{i} = {y}")
+    w.both(f"if x{i} is None or y{i} is None: v{i} = None; r{i} = 0")
+    w.both(f"else: v{i} = x{i} {op} y{i}; r{i} = {rx} {op} {ry}")
+
+
+def _scaled(w: _Writer, i: int, operand: int, factor: Exact) -> None:
+    """Node ``i`` is node ``operand`` times a number."""
+    x, rx = _numeric_operand(w, operand)
+    k = w.number(factor)
+    w.both(f"x{i} = {x}")
+    w.both(f"if x{i} is None: v{i} = None; r{i} = 0")
+    w.both(f"else: v{i} = x{i} * {k}; r{i} = {rx} * {k}")
+
+
+def _arithmetic(w: _Writer, node: PlanNode) -> None:
+    expr = node.expr
+    if expr.op in ("+", "-"):
+        _sum(w, node)
+    elif expr.op == "/":
+        _scaled(w, node.index, node.inputs[0], numbers.whole(1 / Fraction(numbers.exact(expr.right.literal))))
+    elif isinstance(expr.right, nodes.Constant):
+        _scaled(w, node.index, node.inputs[0], numbers.exact(expr.right.literal))
+    else:
+        _scaled(w, node.index, node.inputs[1], numbers.exact(expr.left.literal))
 
 
 def _duration_where(w: _Writer, node: PlanNode) -> None:
@@ -194,6 +283,10 @@ GENERATORS: dict[type[nodes.Node], Callable[[_Writer, PlanNode], None]] = {
     nodes.And: _and,
     nodes.Or: _or,
     nodes.Compare: _compare,
+    nodes.CompareTimelines: _compare_timelines,
+    nodes.Constant: _constant,
+    nodes.Arithmetic: _arithmetic,
+    nodes.Negate: lambda w, node: _scaled(w, node.index, node.inputs[0], -1),
     nodes.DurationWhere: _duration_where,
     nodes.DurationInCurState: _duration_in_cur_state,
 }
@@ -216,9 +309,17 @@ def _outputs(w: _Writer) -> None:
         node = w.plan.nodes[index]
         owner = f"output {name} = {render(node.expr)}"
         w.names[owner] = name
-        if node.kind is nodes.Kind.NUMBER:
+        if isinstance(node.expr, _RISING_OR_FLAT):  # these say when they change (c<i>)
             w.slots(owner)
             w.emit.append(f"if c{index}: out.append(({name!r}, t, v{index}, r{index}))")
+        elif node.kind is nodes.Kind.NUMBER:
+            at = w.slots(owner, "None", "None", "0")  # time, value and rate of the last record (packed)
+            v, r = f"v{index}", f"r{index}"
+            w.emit += [
+                f"if first or not _continues((s[{at}], _unpacked(s[{at + 1}]), _unpacked(s[{at + 2}])), t, {v}, {r}):",
+                f"    s[{at}] = t; s[{at + 1}] = _packed({v}); s[{at + 2}] = _packed({r})",
+                f"    out.append(({name!r}, t, _shown({v}), _shown({r})))",
+            ]
         else:
             prev = w.slots(owner, "None")
             w.emit += [
@@ -255,6 +356,7 @@ def generate(plan: Plan, session_timeout_ms: int | None) -> Generated:
     predicate_lines = [f"p{i} = {predicate_source(plan.nodes[i].expr)}" for i in predicates_read_by_timelines]
     node_count = len(plan.nodes)
     source = "\n".join([
+        *w.constants,
         "def start(s, t):",
         f"    s[{T0}] = t; s[{FIRST_SLOT}:] = [{', '.join(w.initial)}]",
         "",

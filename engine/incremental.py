@@ -24,11 +24,10 @@ from typing import Any, Iterable
 from dsl import nodes
 from dsl.plan import Plan
 from engine import layout
-from engine.codegen import generate
+from engine.codegen import RUNTIME, generate
 from engine.events import END_OF_TIME
 from engine.layout import DUE, FIRST_SLOT, LAST, T0, TICK, TICK_OWNER
 from engine.ticks import Ticks
-from engine.values import same_value
 
 Change = tuple[str, int, Any, "int | None"]
 
@@ -47,9 +46,7 @@ class Engine:
         self.width = layout.width(self.groups)
         self.names = {layout.owner_hash(owner): name for owner, name in generated.names.items()}
         self.ticks = Ticks(plan)
-        namespace: dict[str, Any] = {
-            "_same_value": same_value, "_first_tick": self.ticks.first_from
-        }
+        namespace: dict[str, Any] = {**RUNTIME, "_first_tick": self.ticks.first_from}
         exec(compile(self.source, self.filename, "exec"), namespace)
         self._start = namespace["start"]
         self._apply = namespace["apply"]

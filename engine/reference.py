@@ -23,7 +23,10 @@ from typing import Any, Callable, Iterable, Iterator
 from dsl.aggregates import Aggregate
 from dsl.nodes import (
     And,
+    Arithmetic,
     Compare,
+    CompareTimelines,
+    Constant,
     DurationInCurState,
     DurationWhere,
     FieldCompare,
@@ -31,6 +34,7 @@ from dsl.nodes import (
     HasExistedWithin,
     Kind,
     LatestEventToState,
+    Negate,
     Node,
     Not,
     Or,
@@ -42,13 +46,15 @@ from dsl.spec import Spec
 from dsl.typecheck import kind_of
 from engine.events import END_OF_TIME, event_key, event_time
 from engine.records import aggregate_order, change_order
-from engine.values import canonical, compare, same_value, value_class
+from engine import numbers
+from engine.numbers import Exact
+from engine.values import canonical, compare, same_value
 
 Steps = list[tuple[int, Any]]
-Ramps = list[tuple[int, int, int]]
+Ramp = tuple[int, "Exact | None", "Exact"]  # (start, value there or null, rate)
+Ramps = list[Ramp]
 Spans = list[tuple[int, "int | float"]]
 
-_OPS_TRUE_JUST_ABOVE = frozenset((">", ">=", "!="))
 
 
 def evaluate(spec: Spec, events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -220,51 +226,106 @@ def _pointwise(run: Run, combine: Callable[..., Any], *operands: Steps) -> Steps
 def _duration_where(steps: Steps) -> Ramps:
     ramps: Ramps = []
     for start, value in steps:
-        elapsed = _ramp_value(ramps[-1], start) if ramps else 0
+        elapsed = _ramp_at(ramps, start) if ramps else 0
         ramps.append((start, elapsed, 1 if value else 0))
     return ramps
 
 
-def _ramp_value(ramp: tuple[int, int, int], t: int) -> int:
-    start, value, rate = ramp
-    return value + rate * (t - start)
-
-
-def _ramp_covering(ramps: Ramps, t: int) -> tuple[int, int, int]:
+def _ramp_covering(ramps: Ramps, t: int) -> Ramp:
     return ramps[bisect_right(ramps, t, key=lambda piece: piece[0]) - 1]
 
 
-def _ramp_at(ramps: Ramps, t: int) -> int:
-    return _ramp_value(_ramp_covering(ramps, t), t)
+def _ramp_at(ramps: Ramps, t: int) -> Exact | None:
+    start, value, rate = _ramp_covering(ramps, t)
+    return numbers.at(value, rate, t - start)
 
 
-def _compare_ramps(run: Run, ramps: Ramps, op: str, literal: Any) -> Steps:
-    """``ramps OP literal`` on right limits; a rising ramp crosses at an exact instant."""
+def _piece_at(ramps: Ramps, t: int) -> tuple[Exact | None, Exact]:
+    """The value and the rate at ``t``."""
+    start, value, rate = _ramp_covering(ramps, t)
+    return numbers.at(value, rate, t - start), rate
+
+
+def _sample_ramps(run: Run, instants: Iterable[int], piece_at: Callable[[int], tuple[Exact | None, Exact]]) -> Ramps:
+    """The ramps of ``piece_at`` (the value and rate at an instant) given every instant where it may change
+    its course, as :func:`_sample` does for steps; a piece that goes on as the previous one is merged."""
+    ramps: Ramps = []
+    for t in sorted({run.t0, *instants}):
+        if t >= run.end or t >= END_OF_TIME:
+            break
+        value, rate = piece_at(t)
+        if not ramps or not numbers.continues(ramps[-1], t, value, rate):
+            ramps.append((t, value, rate))
+    return ramps
+
+
+def _numeric(evaluator: _RunEvaluator, node: Node) -> Ramps:
+    """The ramps of a numeric timeline, or of a state timeline's numeric values (others null)."""
+    pieces = evaluator.timeline(node)
+    if kind_of(node) is Kind.NUMBER:
+        return pieces
+    return [(start, numbers.exact(value), 0) for start, value in pieces]
+
+
+def _combine(run: Run, combine: Callable[..., tuple[Exact, Exact]], *operands: Ramps) -> Ramps:
+    """The pointwise ``combine((value, rate), ...)`` of numeric operands; null where one of them is."""
+    def piece_at(t: int) -> tuple[Exact | None, Exact]:
+        pieces = [_piece_at(ramps, t) for ramps in operands]
+        if any(value is None for value, _ in pieces):
+            return None, 0
+        value, rate = combine(*pieces)
+        return numbers.whole(value), numbers.whole(rate)
+
+    return _sample_ramps(run, [start for ramps in operands for start, _, _ in ramps], piece_at)
+
+
+_ARITHMETIC: dict[str, Callable[[tuple[Exact, Exact], tuple[Exact, Exact]], tuple[Exact, Exact]]] = {
+    "+": lambda x, y: (x[0] + y[0], x[1] + y[1]),
+    "-": lambda x, y: (x[0] - y[0], x[1] - y[1]),
+    "*": lambda x, y: (x[0] * y[0], x[1] * y[0] + x[0] * y[1]),  # one side is a number: its rate is 0
+    "/": lambda x, y: (Fraction(x[0]) / y[0], Fraction(x[1]) / y[0]),  # y: a number, not 0
+}
+
+
+def _arithmetic(evaluator: _RunEvaluator, node: Arithmetic) -> Ramps:
+    left, right = _numeric(evaluator, node.left), _numeric(evaluator, node.right)
+    return _combine(evaluator.run, _ARITHMETIC[node.op], left, right)
+
+
+def _compare_ramps(run: Run, ramps: Ramps, op: str) -> Steps:
+    """``ramps OP 0`` on right limits: the sign of ``value + rate·ε`` (null: false), changing at
+    the first integer instant at or after an exact crossing."""
     instants = [start for start, _, _ in ramps]
-    if value_class(literal) == "number":
-        for start, value, rate in ramps:
-            if rate:  # first instant of the ramp whose value is at least the (whole) literal
-                instants.append(start + max(0, int(literal) - value))
+    instants += [numbers.crossing(start, value, rate) for start, value, rate in ramps if value is not None]
 
     def value_at(t: int) -> bool:
-        ramp = _ramp_covering(ramps, t)
-        return _compare_right_limit(_ramp_value(ramp, t), ramp[2], op, literal)
+        value, rate = _piece_at(ramps, t)
+        return value is not None and compare(numbers.sign(value, rate), op, 0)
 
     return _sample(run, instants, value_at)
 
 
-def _compare_right_limit(value: int, rate: int, op: str, literal: Any) -> bool:
-    """Compare ``value + rate * epsilon``: a rising value equal to the literal is just above it."""
-    if rate and compare(value, "==", literal):
-        return op in _OPS_TRUE_JUST_ABOVE
-    return compare(value, op, literal)
-
-
 def _compare(evaluator: _RunEvaluator, node: Compare) -> Steps:
-    operand = evaluator.timeline(node.operand)
     if kind_of(node.operand) is Kind.NUMBER:
-        return _compare_ramps(evaluator.run, operand, node.op, node.literal)
-    return _pointwise(evaluator.run, partial(compare, op=node.op, literal=node.literal), operand)
+        constant = [(evaluator.run.t0, numbers.exact(node.literal), 0)]
+        difference = _combine(evaluator.run, _ARITHMETIC["-"], evaluator.timeline(node.operand), constant)
+        return _compare_ramps(evaluator.run, difference, node.op)
+    return _pointwise(evaluator.run, partial(compare, op=node.op, literal=node.literal), evaluator.timeline(node.operand))
+
+
+def _compare_timelines(evaluator: _RunEvaluator, node: CompareTimelines) -> Steps:
+    run = evaluator.run
+    if Kind.NUMBER in (kind_of(node.left), kind_of(node.right)):
+        left, right = _numeric(evaluator, node.left), _numeric(evaluator, node.right)
+        return _compare_ramps(run, _combine(run, _ARITHMETIC["-"], left, right), node.op)
+    return _pointwise(run, lambda left, right: compare(left, node.op, right),
+                      evaluator.timeline(node.left), evaluator.timeline(node.right))
+
+
+def _constant(evaluator: _RunEvaluator, node: Constant) -> Steps | Ramps:
+    if kind_of(node) is Kind.NUMBER:
+        return [(evaluator.run.t0, numbers.exact(node.literal), 0)]
+    return [(evaluator.run.t0, node.literal)]
 
 
 TIMELINES: dict[type[Node], Callable[[_RunEvaluator, Any], Steps | Ramps]] = {
@@ -277,6 +338,10 @@ TIMELINES: dict[type[Node], Callable[[_RunEvaluator, Any], Steps | Ramps]] = {
     Or: lambda e, node: _pointwise(e.run, lambda left, right: left or right,
                                    e.timeline(node.left), e.timeline(node.right)),
     Compare: _compare,
+    CompareTimelines: _compare_timelines,
+    Constant: _constant,
+    Arithmetic: _arithmetic,
+    Negate: lambda e, node: _combine(e.run, lambda x: (-x[0], -x[1]), _numeric(e, node.operand)),
     DurationWhere: lambda e, node: _duration_where(e.timeline(node.operand)),
     DurationInCurState: lambda e, node: [(start, 0, 1) for start, _ in e.timeline(node.operand)],
 }
@@ -321,8 +386,8 @@ def _ramp_records(run: Run, name: str, ramps: Ramps) -> list[dict[str, Any]]:
     previous = None
     for ramp in ramps:
         start, value, rate = ramp
-        if previous is None or (_ramp_value(previous, start), previous[2]) != (value, rate):
-            records.append(_record(run, name, start, value, rate=rate))
+        if previous is None or not numbers.continues(previous, start, value, rate):
+            records.append(_record(run, name, start, numbers.shown(value), rate=numbers.shown(rate)))
             previous = ramp
     if run.end < math.inf:
         records.append(_record(run, name, run.end, None, rate=0))
