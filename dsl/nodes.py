@@ -162,6 +162,79 @@ class Negate(Node):
 
 
 @dataclass(frozen=True)
+class Count(Node):
+    """The number of matching events so far."""
+
+    predicate: Node
+
+
+@dataclass(frozen=True)
+class CountWithin(Node):
+    """The number of matching events in the last ``window_ms``."""
+
+    predicate: Node
+    window_ms: int
+
+
+@dataclass(frozen=True)
+class CountChanges(Node):
+    """The number of instants after t0 at which the state or boolean timeline ``operand`` changed."""
+
+    operand: Node
+
+
+@dataclass(frozen=True)
+class CountChangesWithin(Node):
+    """The number of instants in the last ``window_ms`` at which ``operand`` changed."""
+
+    operand: Node
+    window_ms: int
+
+
+@dataclass(frozen=True)
+class DurationWhereWithin(Node):
+    """The time within the last ``window_ms`` during which the boolean timeline ``operand`` was true."""
+
+    operand: Node
+    window_ms: int
+
+
+@dataclass(frozen=True)
+class TimeSince(Node):
+    """The time since the latest matching event, or since the boolean timeline ``predicate`` was last true."""
+
+    predicate: Node  # an event predicate or a boolean timeline
+
+
+@dataclass(frozen=True)
+class FirstEventToState(Node):
+    column: str
+
+
+@dataclass(frozen=True)
+class Previous(Node):
+    """The value the state or boolean timeline ``operand`` had during its run before the current one."""
+
+    operand: Node
+
+
+@dataclass(frozen=True)
+class If(Node):
+    """``then`` where the boolean timeline ``condition`` is true, ``otherwise`` where it is false."""
+
+    condition: Node
+    then: Node
+    otherwise: Node
+
+
+@dataclass(frozen=True)
+class Integral(Node):
+    """The integral of a flat numeric timeline since t0, in value x milliseconds."""
+
+    operand: Node
+
+
+@dataclass(frozen=True)
 class Ref(Node):
     """A bare identifier naming another timeline of the same spec."""
 

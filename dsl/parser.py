@@ -17,6 +17,16 @@ from typing import Callable, Iterator
 from dsl.aggregates import DEFAULT_EVERY_MS, Aggregate, AggregateError, build_aggregate
 from dsl.nodes import (
     And,
+    Count,
+    CountChanges,
+    CountChangesWithin,
+    CountWithin,
+    DurationWhereWithin,
+    FirstEventToState,
+    If,
+    Integral,
+    Previous,
+    TimeSince,
     Arithmetic,
     Compare,
     CompareTimelines,
@@ -96,8 +106,9 @@ class _Function:
     """A callable name: its parameter kinds and the node class it builds."""
 
     name: str
-    params: tuple[str, ...]  # "column", "predicate", "condition", "timeline", "duration" or "same"
+    params: tuple[str, ...]  # "column", "predicate", "condition", "timeline", "value", "duration" or "same"
     build: Callable[[_Context], type[Node]]
+    windowed: type[Node] | None = None  # with a window (one more argument, a duration): this node class
 
 
 _TIMELINE_FUNCTIONS = {
@@ -106,8 +117,15 @@ _TIMELINE_FUNCTIONS = {
         _Function("latest_event_to_state", ("column",), lambda _: LatestEventToState),
         _Function("has_existed", ("condition",), lambda _: HasExisted),
         _Function("has_existed_within", ("condition", "duration"), lambda _: HasExistedWithin),
-        _Function("duration_where", ("timeline",), lambda _: DurationWhere),
+        _Function("duration_where", ("timeline",), lambda _: DurationWhere, DurationWhereWithin),
         _Function("duration_in_cur_state", ("timeline",), lambda _: DurationInCurState),
+        _Function("count", ("predicate",), lambda _: Count, CountWithin),
+        _Function("count_changes", ("timeline",), lambda _: CountChanges, CountChangesWithin),
+        _Function("time_since", ("condition",), lambda _: TimeSince),
+        _Function("first_event_to_state", ("column",), lambda _: FirstEventToState),
+        _Function("previous", ("timeline",), lambda _: Previous),
+        _Function("if", ("timeline", "value", "value"), lambda _: If),
+        _Function("integral", ("timeline",), lambda _: Integral),
     )
 }
 _CONNECTIVES = {
@@ -127,7 +145,9 @@ _ALIASES = {
 }
 _COLUMN_FUNCTION = "col"
 
-FUNCTION_OF: dict[type[Node], str] = {f.build(_TIMELINE): f.name for f in _TIMELINE_FUNCTIONS.values()}
+FUNCTION_OF: dict[type[Node], str] = {
+    node_type: f.name for f in _TIMELINE_FUNCTIONS.values() for node_type in (f.build(_TIMELINE), f.windowed) if node_type
+}
 """The function name that builds each node type called as a function."""
 
 FUNCTION_NAMES = frozenset((*_TIMELINE_FUNCTIONS, *_CONNECTIVES, *_ALIASES, _COLUMN_FUNCTION))
@@ -519,7 +539,8 @@ class _Parser:
         function = self.function(name, context)
         with self.nested(name):
             args = self.arguments(name, function, context)
-        return function.build(context)(*args, pos=name.pos)
+        node_type = function.windowed if len(args) > len(function.params) else function.build(context)
+        return node_type(*args, pos=name.pos)
 
     def function(self, name: _Token, context: _Context) -> _Function:
         canonical = _ALIASES.get(name.text, name.text)
@@ -546,6 +567,9 @@ class _Parser:
             if args:
                 self.expect(",", "','")
             args.append(self.argument(param, context))
+        if self.peek.kind == "," and function.windowed:
+            self.advance()
+            args.append(self.duration())
         if self.peek.kind == ",":
             raise self.arity_error(name, function, f"more than {len(args)}")
         self.expect(")", "')'")
@@ -553,8 +577,8 @@ class _Parser:
 
     def arity_error(self, name: _Token, function: _Function, given: str) -> SpecError:
         count = len(function.params)
-        plural = "" if count == 1 else "s"
-        return self.error(f"{name.text}() takes {count} argument{plural}, got {given}", name.pos)
+        counts = f"{count} or {count + 1} arguments" if function.windowed else f"{count} argument{'s' * (count > 1)}"
+        return self.error(f"{name.text}() takes {counts}, got {given}", name.pos)
 
     def argument(self, param: str, context: _Context) -> object:
         if param == "column":
@@ -563,8 +587,18 @@ class _Parser:
             return self.duration()
         if param == "condition":
             return self.condition()
+        if param == "value":
+            return self.value()
         contexts = {"predicate": _PREDICATE, "timeline": _TIMELINE, "same": context}
         return self.disjunction(contexts[param])
+
+    def value(self) -> Node:
+        """A timeline, or a literal standing for one (``if(b, x, 0)``)."""
+        sign = 1 if self.peek.kind == "-" else 0
+        after = self.tokens[min(self.index + sign + 1, len(self.tokens) - 1)].kind
+        if self.tokens[self.index + sign].kind == "literal" and after in (",", ")"):
+            return self.unary()
+        return self.disjunction(_TIMELINE)
 
     def condition(self) -> Node:
         """An event predicate if the argument reads as one, else a (boolean) timeline.

@@ -80,6 +80,16 @@ RENDERERS: dict[type[nodes.Node], Callable[[Any], str]] = {
     nodes.Constant: lambda node: render_literal(node.literal),
     nodes.Arithmetic: lambda node: f"{_tight(node.left)} {node.op} {_tight(node.right)}",
     nodes.Negate: lambda node: f"-{_tight(node.operand)}",
+    nodes.Count: lambda node: f"count({render(node.predicate)})",
+    nodes.CountWithin: lambda node: f"count({render(node.predicate)}, {render_duration(node.window_ms)})",
+    nodes.CountChanges: lambda node: f"count_changes({render(node.operand)})",
+    nodes.CountChangesWithin: lambda node: f"count_changes({render(node.operand)}, {render_duration(node.window_ms)})",
+    nodes.DurationWhereWithin: lambda node: f"duration_where({render(node.operand)}, {render_duration(node.window_ms)})",
+    nodes.TimeSince: lambda node: f"time_since({render(node.predicate)})",
+    nodes.FirstEventToState: lambda node: f"first_event_to_state({render_column(node.column)})",
+    nodes.Previous: lambda node: f"previous({render(node.operand)})",
+    nodes.If: lambda node: f"if({render(node.condition)}, {render(node.then)}, {render(node.otherwise)})",
+    nodes.Integral: lambda node: f"integral({render(node.operand)})",
     nodes.Ref: lambda node: node.name,
 }
 """The spelling of each node type."""

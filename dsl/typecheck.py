@@ -9,6 +9,16 @@ from typing import Any, Callable, Collection, Iterator, Mapping
 from dsl.aggregates import Aggregate
 from dsl.nodes import (
     And,
+    Count,
+    CountChanges,
+    CountChangesWithin,
+    CountWithin,
+    DurationWhereWithin,
+    FirstEventToState,
+    If,
+    Integral,
+    Previous,
+    TimeSince,
     Arithmetic,
     Compare,
     CompareTimelines,
@@ -35,6 +45,7 @@ from dsl.nodes import (
 )
 from dsl.errors import SpecError, did_you_mean
 from dsl.parser import FUNCTION_OF, MAX_DEPTH
+from dsl.render import render
 
 MAX_EXPANDED_NODES = 2_000
 """Largest expression accepted once references are expanded (sharing makes it cheap to evaluate, but
@@ -78,11 +89,16 @@ def _window_problem(node: Any, _: dict[str, Kind]) -> str | None:
 _CONDITION = (Kind.PREDICATE, Kind.BOOL)
 _NUMERIC_OPERAND = (Kind.NUMBER, Kind.STATE)  # a state timeline is its numeric values (others null)
 _EXPECTED_NUMERIC = "arithmetic needs numeric or state timelines and numbers"
+_STATE_OR_BOOL = (Kind.STATE, Kind.BOOL)
+_EXPECTED_STATE_OR_BOOL = "expected a state or boolean timeline"
 _LITERAL_KINDS = {int: Kind.NUMBER, float: Kind.NUMBER, str: Kind.STATE, bool: Kind.BOOL}
 
-WHOLE_NUMERIC = (DurationWhere, DurationInCurState)
+FLAT_NUMERIC = (Count, CountWithin, CountChanges, CountChangesWithin)
+"""The numeric operators whose rate is always 0."""
+
+WHOLE_NUMERIC = (DurationWhere, DurationInCurState, DurationWhereWithin, *FLAT_NUMERIC)
 """The numeric operators whose values are always whole numbers, never null: those an aggregate sums."""
-DURATIONS = (DurationWhere, DurationInCurState)
+DURATIONS = (DurationWhere, DurationInCurState, DurationWhereWithin, TimeSince)
 """The numeric operators whose values are durations in milliseconds (shown as such)."""
 _EXPECTED_CONDITION = "expected an event predicate or a boolean timeline"
 
@@ -112,6 +128,18 @@ RULES: dict[type[Node], _Rule] = {
     Constant: _Rule(lambda node: _LITERAL_KINDS[type(node.literal)]),
     Arithmetic: _Rule(Kind.NUMBER, _NUMERIC_OPERAND, _EXPECTED_NUMERIC, lambda node, _: _arithmetic_problem(node)),
     Negate: _Rule(Kind.NUMBER, _NUMERIC_OPERAND, _EXPECTED_NUMERIC, lambda node, _: _non_numbers(node)),
+    Count: _Rule(Kind.NUMBER, (Kind.PREDICATE,)),
+    CountWithin: _Rule(Kind.NUMBER, (Kind.PREDICATE,), problem=_window_problem),
+    CountChanges: _Rule(Kind.NUMBER, _STATE_OR_BOOL, _EXPECTED_STATE_OR_BOOL),
+    CountChangesWithin: _Rule(Kind.NUMBER, _STATE_OR_BOOL, _EXPECTED_STATE_OR_BOOL, _window_problem),
+    DurationWhereWithin: _Rule(Kind.NUMBER, (Kind.BOOL,), problem=_window_problem),
+    TimeSince: _Rule(Kind.NUMBER, _CONDITION, _EXPECTED_CONDITION),
+    FirstEventToState: _Rule(Kind.STATE),
+    Previous: _Rule(Kind.STATE, _STATE_OR_BOOL, _EXPECTED_STATE_OR_BOOL),
+    If: _Rule(lambda node: kind_of(node.otherwise if isinstance(node.then, Constant) else node.then),
+              (Kind.BOOL, Kind.STATE, Kind.NUMBER), "if needs a boolean timeline, then two timelines or literals",
+              lambda node, kinds: _if_problem(node, kinds)),
+    Integral: _Rule(Kind.NUMBER, _NUMERIC_OPERAND, _EXPECTED_NUMERIC, lambda node, _: _integral_problem(node)),
 }
 """The kind rule of each node type but ``Ref`` (references are resolved first)."""
 
@@ -290,6 +318,41 @@ def _timelines_comparison_problem(left: Kind, op: str, right: Kind) -> str | Non
         return "cannot compare a boolean timeline with a numeric timeline"
     if Kind.BOOL in (left, right) and op not in ("==", "!="):
         return f"a boolean timeline compares with == or !=, got '{op}'"
+    return None
+
+
+def _if_problem(node: If, kinds: dict[str, Kind]) -> str | None:
+    """The branches of ``if`` have one kind; a literal also stands for a value of a state timeline."""
+    if kinds["condition"] is not Kind.BOOL:
+        return f"if needs a boolean timeline first, got {_a(kinds['condition'])}"
+    then, otherwise = kinds["then"], kinds["otherwise"]
+    literal_state = (isinstance(node.then, Constant) and otherwise is Kind.STATE
+                     or isinstance(node.otherwise, Constant) and then is Kind.STATE)
+    if then is not otherwise and not literal_state:
+        return f"if needs two timelines of one kind, got {_a(then)} and {_a(otherwise)}"
+    for branch in (node.then, node.otherwise):  # a literal value of a state timeline is written as it is
+        if (Kind.STATE in (then, otherwise) and isinstance(branch, Constant) and type(branch.literal) is int
+                and not -2**63 <= branch.literal < 2**63):
+            return f"an integer value of a state timeline fits 64 bits, got {branch.literal}"
+    return None
+
+
+def is_flat(node: Node) -> bool:
+    """Whether a numeric (or state) timeline's rate is always 0: states, numbers, counts, and arithmetic
+    and ``if`` over flat timelines."""
+    if isinstance(node, (Constant, *FLAT_NUMERIC)) or kind_of(node) is Kind.STATE:
+        return True
+    if isinstance(node, (Arithmetic, Negate)):
+        return all(is_flat(operand) for operand in children(node))
+    if isinstance(node, If):
+        return is_flat(node.then) and is_flat(node.otherwise)
+    return False
+
+
+def _integral_problem(node: Integral) -> str | None:
+    if not is_flat(node.operand):
+        return ("integral needs a timeline whose rate is always 0 (a state timeline, a count, or arithmetic over"
+                f" them and numbers), got {render(node.operand)}")
     return None
 
 

@@ -34,7 +34,7 @@ from dsl.plan import Plan, PlanNode
 from dsl.render import render, render_duration
 from engine.events import END_OF_TIME
 from engine.layout import DUE, FIRST_SLOT, LAST, T0, TICK_OWNER
-from engine import numbers
+from engine import numbers, windows
 from engine.numbers import Exact
 from engine.values import compare, compare_source, same_value
 
@@ -58,6 +58,7 @@ RUNTIME: dict[str, Any] = {
     "_same_value": same_value, "_compare": compare, "_Fraction": Fraction, "_exact": numbers.exact,
     "_sign": numbers.sign, "_crossing": numbers.crossing, "_continues": numbers.continues,
     "_packed": numbers.packed, "_unpacked": numbers.unpacked, "_shown": numbers.shown,
+    "_covered": windows.covered, "_forget_before": windows.forget_before,
 }
 """The names the generated code reads besides its own (and ``_first_tick``, the plan's)."""
 
@@ -274,6 +275,109 @@ def _duration_in_cur_state(w: _Writer, node: PlanNode) -> None:
     w.both(f"v{i} = t - s[{start}]")
 
 
+def _count(w: _Writer, node: PlanNode) -> None:
+    slot = w.slots(render(node.expr), "0")
+    w.apply.append(f"if p{node.inputs[0]}: s[{slot}] += 1")
+    w.both(f"v{node.index} = s[{slot}]; r{node.index} = 0")
+
+
+def _window_count(w: _Writer, i: int, slot: int, window: int) -> None:
+    """Node ``i`` is the number of instants in the list at ``slot`` that lie within ``(t - window, t]``."""
+    w.evaluate.append(f"while s[{slot}] and s[{slot}][0] + {window} <= t: del s[{slot}][0]")
+    w.both(f"v{i} = len(s[{slot}]); r{i} = 0")
+    w.due.append(f"if s[{slot}] and s[{slot}][0] + {window} < due: due = s[{slot}][0] + {window}")
+
+
+def _count_within(w: _Writer, node: PlanNode) -> None:
+    slot = w.slots(render(node.expr), "[]")  # the times of the matches within the window, in order
+    w.apply.append(f"if p{node.inputs[0]}: s[{slot}].append(t)")
+    _window_count(w, node.index, slot, node.expr.window_ms)
+
+
+def _count_changes(w: _Writer, node: PlanNode) -> None:
+    i, child = node.index, node.inputs[0]
+    count = w.slots(render(node.expr), "0", "None")  # changes so far, the current value
+    w.evaluate += [f"if first: s[{count + 1}] = n{child}",
+                   f"elif {_differs(w.plan, child, f's[{count + 1}]')}: s[{count}] += 1; s[{count + 1}] = n{child}"]
+    w.both(f"v{i} = s[{count}]; r{i} = 0")
+
+
+def _count_changes_within(w: _Writer, node: PlanNode) -> None:
+    i, child = node.index, node.inputs[0]
+    times = w.slots(render(node.expr), "[]", "None")  # the times of the changes within the window, the value
+    w.evaluate += [f"if first: s[{times + 1}] = n{child}",
+                   f"elif {_differs(w.plan, child, f's[{times + 1}]')}: s[{times}].append(t); s[{times + 1}] = n{child}"]
+    _window_count(w, i, times, node.expr.window_ms)
+
+
+def _duration_where_within(w: _Writer, node: PlanNode) -> None:
+    i, child, window = node.index, node.inputs[0], node.expr.window_ms
+    spans = w.slots(render(node.expr), "[]")  # engine.windows: the true spans ending after t - window
+    w.evaluate += [
+        f"if n{child}:",
+        f"    if not s[{spans}] or s[{spans}][-1] is not None: s[{spans}] += [t, None]",
+        f"elif s[{spans}] and s[{spans}][-1] is None: s[{spans}][-1] = t",
+        f"_forget_before(s[{spans}], t - {window})",
+        f"v{i}, r{i}, w{i} = _covered(s[{spans}], t, s[{T0}], {window})",
+    ]
+    w.probe.append(f"v{i}, r{i}, w{i} = _covered(s[{spans}], t, s[{T0}], {window})")
+    w.due.append(f"if w{i} < due: due = w{i}")
+
+
+def _time_since(w: _Writer, node: PlanNode) -> None:
+    i, child = node.index, node.inputs[0]
+    slot = w.slots(render(node.expr), "None")  # the latest match; or the end of the last true span (True: in one)
+    if w.plan.nodes[child].kind is nodes.Kind.PREDICATE:
+        w.apply.append(f"if p{child}: s[{slot}] = t")
+    else:
+        w.evaluate += [f"if n{child}: s[{slot}] = True", f"elif s[{slot}] is True: s[{slot}] = t"]
+    w.both(f"if s[{slot}] is None: v{i} = None; r{i} = 0")
+    w.both(f"elif s[{slot}] is True: v{i} = 0; r{i} = 0")
+    w.both(f"else: v{i} = t - s[{slot}]; r{i} = 1")
+
+
+def _first_event_to_state(w: _Writer, node: PlanNode) -> None:
+    slot = w.slots(render(node.expr), "None")
+    w.apply.append(f"if s[{slot}] is None: s[{slot}] = ev.get({node.expr.column!r})")
+    w.both(f"n{node.index} = s[{slot}]")
+
+
+def _previous(w: _Writer, node: PlanNode) -> None:
+    i, child = node.index, node.inputs[0]
+    current = w.slots(render(node.expr), "None", "None")  # the current value, the one of the run before
+    w.evaluate += [f"if first: s[{current}] = n{child}",
+                   f"elif {_differs(w.plan, child, f's[{current}]')}: s[{current + 1}] = s[{current}]; s[{current}] = n{child}"]
+    w.both(f"n{i} = s[{current + 1}]")
+
+
+def _if(w: _Writer, node: PlanNode) -> None:
+    i, (condition, then, otherwise) = node.index, node.inputs
+    if node.kind is nodes.Kind.NUMBER:
+        w.both(f"if n{condition}: v{i} = v{then}; r{i} = r{then}")
+        w.both(f"else: v{i} = v{otherwise}; r{i} = r{otherwise}")
+        return
+
+    def branch(index: int) -> str:  # a literal of a state timeline is its value, whatever its type
+        expr = w.plan.nodes[index].expr
+        return repr(expr.literal) if isinstance(expr, nodes.Constant) else f"n{index}"
+
+    w.both(f"n{i} = {branch(then)} if n{condition} else {branch(otherwise)}")
+
+
+def _integral(w: _Writer, node: PlanNode) -> None:
+    i = node.index
+    value, _ = _numeric_operand(w, node.inputs[0])  # flat (type-checked): its rate is 0
+    at = w.slots(render(node.expr), "t", "0", "0")  # anchor time, integral there, rate since (packed)
+    w.evaluate += [
+        f"q{i} = {value}",
+        f"if q{i} is None: q{i} = 0",
+        f"if q{i} != _unpacked(s[{at + 2}]):",
+        f"    s[{at + 1}] = _packed(_unpacked(s[{at + 1}]) + _unpacked(s[{at + 2}]) * (t - s[{at}]))",
+        f"    s[{at}] = t; s[{at + 2}] = _packed(q{i})",
+    ]
+    w.both(f"r{i} = _unpacked(s[{at + 2}]); v{i} = _unpacked(s[{at + 1}]) + r{i} * (t - s[{at}])")
+
+
 GENERATORS: dict[type[nodes.Node], Callable[[_Writer, PlanNode], None]] = {
     **{predicate: _predicate for predicate in nodes.PREDICATE_NODES},
     nodes.LatestEventToState: _latest_event_to_state,
@@ -289,6 +393,16 @@ GENERATORS: dict[type[nodes.Node], Callable[[_Writer, PlanNode], None]] = {
     nodes.Negate: lambda w, node: _scaled(w, node.index, node.inputs[0], -1),
     nodes.DurationWhere: _duration_where,
     nodes.DurationInCurState: _duration_in_cur_state,
+    nodes.Count: _count,
+    nodes.CountWithin: _count_within,
+    nodes.CountChanges: _count_changes,
+    nodes.CountChangesWithin: _count_changes_within,
+    nodes.DurationWhereWithin: _duration_where_within,
+    nodes.TimeSince: _time_since,
+    nodes.FirstEventToState: _first_event_to_state,
+    nodes.Previous: _previous,
+    nodes.If: _if,
+    nodes.Integral: _integral,
 }
 """The code of each node type: its slots and its lines in the four functions."""
 

@@ -23,6 +23,16 @@ from typing import Any, Callable, Iterable, Iterator
 from dsl.aggregates import Aggregate
 from dsl.nodes import (
     And,
+    Count,
+    CountChanges,
+    CountChangesWithin,
+    CountWithin,
+    DurationWhereWithin,
+    FirstEventToState,
+    If,
+    Integral,
+    Previous,
+    TimeSince,
     Arithmetic,
     Compare,
     CompareTimelines,
@@ -328,6 +338,87 @@ def _constant(evaluator: _RunEvaluator, node: Constant) -> Steps | Ramps:
     return [(evaluator.run.t0, node.literal)]
 
 
+def _counted(run: Run, instants: list[int], window_ms: int | None) -> Ramps:
+    """How many of ``instants`` (sorted, repeats counting) are at or before t, or within ``(t - window, t]``."""
+    def piece_at(t: int) -> tuple[int, int]:
+        count = bisect_right(instants, t)
+        return (count if window_ms is None else count - bisect_right(instants, t - window_ms)), 0
+
+    expiries = [] if window_ms is None else [instant + window_ms for instant in instants]
+    return _sample_ramps(run, instants + expiries, piece_at)
+
+
+def _change_times(evaluator: _RunEvaluator, node: Node) -> list[int]:
+    """The instants after t0 at which a state or boolean timeline changes value."""
+    return [start for start, _ in evaluator.timeline(node)[1:]]
+
+
+def _duration_where_within(run: Run, spans: Spans, window_ms: int) -> Ramps:
+    """The time in ``[max(t0, t - window), t)`` covered by ``spans``; rate ``[b(t)] - [b(t - window)]``."""
+    def holds(t: int) -> bool:
+        return any(start <= t < end for start, end in spans)
+
+    def piece_at(t: int) -> tuple[int, int]:
+        low = max(run.t0, t - window_ms)
+        value = sum(max(0, min(end, t) - max(start, low)) for start, end in spans)
+        return value, int(holds(t)) - int(t - window_ms >= run.t0 and holds(t - window_ms))
+
+    edges = [edge for span in spans for edge in span if edge < math.inf]
+    return _sample_ramps(run, edges + [edge + window_ms for edge in edges], piece_at)
+
+
+def _time_since(run: Run, spans: Spans) -> Ramps:
+    """Null before the first span; 0 within a span; ``t - end`` of the latest span after it."""
+    starts = [start for start, _ in spans]
+
+    def piece_at(t: int) -> tuple[int | None, int]:
+        index = bisect_right(starts, t)
+        if index == 0:
+            return None, 0
+        end = spans[index - 1][1]
+        return (0, 0) if t < end else (t - end, 1)
+
+    return _sample_ramps(run, [edge for span in spans for edge in span if edge < math.inf], piece_at)
+
+
+def _first_event_to_state(run: Run, column: str) -> Steps:
+    carrying = [(t, event[column]) for t, event in run.events if event.get(column) is not None]
+    first = carrying[0] if carrying else (math.inf, None)
+    return _sample(run, [first[0]] if carrying else [], lambda t: first[1] if t >= first[0] else None)
+
+
+def _previous(run: Run, steps: Steps) -> Steps:
+    """At t: the value of the step before the one covering t (null during the first)."""
+    def value_at(t: int) -> Any:
+        index = bisect_right(steps, t, key=lambda step: step[0]) - 1
+        return steps[index - 1][1] if index > 0 else None
+
+    return _sample(run, [start for start, _ in steps], value_at)
+
+
+def _if(evaluator: _RunEvaluator, node: If) -> Steps | Ramps:
+    run, condition = evaluator.run, evaluator.timeline(node.condition)
+    if kind_of(node) is Kind.NUMBER:
+        branches = evaluator.timeline(node.then), evaluator.timeline(node.otherwise)
+        instants = [start for start, _ in condition] + [piece[0] for ramps in branches for piece in ramps]
+        return _sample_ramps(run, instants, lambda t: _piece_at(branches[0 if _value_at(condition, t) else 1], t))
+
+    def branch(operand: Node) -> Steps:  # a literal of a state timeline is its value, whatever its type
+        return [(run.t0, operand.literal)] if isinstance(operand, Constant) else evaluator.timeline(operand)
+
+    return _pointwise(run, lambda holds, then, otherwise: then if holds else otherwise,
+                      condition, branch(node.then), branch(node.otherwise))
+
+
+def _integral(run: Run, ramps: Ramps) -> Ramps:
+    """The integral from t0 of a flat timeline (null counting as 0): rising at the operand's value."""
+    integral: Ramps = []
+    for start, value, _ in ramps:
+        total = _ramp_at(integral, start) if integral else 0
+        integral.append((start, total, 0 if value is None else value))
+    return _sample_ramps(run, [start for start, _, _ in integral], lambda t: _piece_at(integral, t))
+
+
 TIMELINES: dict[type[Node], Callable[[_RunEvaluator, Any], Steps | Ramps]] = {
     LatestEventToState: lambda e, node: _latest_event_to_state(e.run, node.column),
     HasExisted: lambda e, node: _has_existed(e.run, [start for start, _ in e.true_spans(node.predicate)]),
@@ -343,6 +434,16 @@ TIMELINES: dict[type[Node], Callable[[_RunEvaluator, Any], Steps | Ramps]] = {
     Arithmetic: _arithmetic,
     Negate: lambda e, node: _combine(e.run, lambda x: (-x[0], -x[1]), _numeric(e, node.operand)),
     DurationWhere: lambda e, node: _duration_where(e.timeline(node.operand)),
+    Count: lambda e, node: _counted(e.run, _matching_times(e.run, node.predicate), None),
+    CountWithin: lambda e, node: _counted(e.run, _matching_times(e.run, node.predicate), node.window_ms),
+    CountChanges: lambda e, node: _counted(e.run, _change_times(e, node.operand), None),
+    CountChangesWithin: lambda e, node: _counted(e.run, _change_times(e, node.operand), node.window_ms),
+    DurationWhereWithin: lambda e, node: _duration_where_within(e.run, e.true_spans(node.operand), node.window_ms),
+    TimeSince: lambda e, node: _time_since(e.run, e.true_spans(node.predicate)),
+    FirstEventToState: lambda e, node: _first_event_to_state(e.run, node.column),
+    Previous: lambda e, node: _previous(e.run, e.timeline(node.operand)),
+    If: _if,
+    Integral: lambda e, node: _integral(e.run, _numeric(e, node.operand)),
     DurationInCurState: lambda e, node: [(start, 0, 1) for start, _ in e.timeline(node.operand)],
 }
 """The definition of each timeline node type, over one run: step lists, or ramps for numeric timelines."""

@@ -42,25 +42,43 @@ def trees(columns: st.SearchStrategy[str], literal: st.SearchStrategy) -> Trees:
         | st.builds(nodes.PredOr, inner, inner),
         max_leaves=3,
     )
-    states = st.builds(nodes.LatestEventToState, columns)
+    leaf_states = st.builds(nodes.LatestEventToState, columns) | st.builds(nodes.FirstEventToState, columns)
     constants = st.builds(nodes.Constant, numbers)
+    windows = st.integers(1, 20)
+
+    def states_of(booleans: st.SearchStrategy) -> st.SearchStrategy:
+        return (leaf_states | st.builds(nodes.Previous, leaf_states | booleans)
+                | st.builds(nodes.If, booleans, leaf_states, leaf_states | st.builds(nodes.Constant, literal.filter(
+                    lambda value: type(value) is not int or -2**63 <= value < 2**63))))
 
     def whole_numerics_of(booleans: st.SearchStrategy) -> st.SearchStrategy:
-        return st.builds(nodes.DurationWhere, booleans) | st.builds(nodes.DurationInCurState, states | booleans)
+        states = leaf_states | st.builds(nodes.Previous, leaf_states | booleans)
+        return (st.builds(nodes.DurationWhere, booleans) | st.builds(nodes.DurationInCurState, states | booleans)
+                | st.builds(nodes.DurationWhereWithin, booleans, windows)
+                | st.builds(nodes.Count, predicates) | st.builds(nodes.CountWithin, predicates, windows)
+                | st.builds(nodes.CountChanges, states | booleans)
+                | st.builds(nodes.CountChangesWithin, states | booleans, windows))
 
     def numerics_of(booleans: st.SearchStrategy) -> st.SearchStrategy:
+        states = states_of(booleans)
+        flat = (states | st.builds(nodes.Count, predicates)
+                | st.builds(nodes.Arithmetic, states, st.sampled_from(("*", "/")), st.builds(nodes.Constant, factors)))
+
         def arithmetic(inner: st.SearchStrategy) -> st.SearchStrategy:
             operand = inner | states
             return (st.builds(nodes.Arithmetic, operand, st.sampled_from(("+", "-")), operand | constants)
                     | st.builds(nodes.Arithmetic, constants, st.sampled_from(("+", "-")), operand)
                     | st.builds(nodes.Arithmetic, operand, st.sampled_from(("*", "/")), st.builds(nodes.Constant, factors))
                     | st.builds(nodes.Arithmetic, st.builds(nodes.Constant, factors), st.just("*"), operand)
-                    | st.builds(nodes.Negate, operand))
+                    | st.builds(nodes.Negate, operand)
+                    | st.builds(nodes.If, booleans, inner, inner | constants))
 
-        return st.recursive(whole_numerics_of(booleans), arithmetic, max_leaves=3)
+        leaves = (whole_numerics_of(booleans) | st.builds(nodes.TimeSince, predicates | booleans)
+                  | st.builds(nodes.Integral, flat))
+        return st.recursive(leaves, arithmetic, max_leaves=3)
 
     def derived(booleans: st.SearchStrategy) -> st.SearchStrategy:
-        numerics = numerics_of(booleans)
+        numerics, states = numerics_of(booleans), states_of(booleans)
         return (
             st.builds(nodes.Not, booleans)
             | st.builds(nodes.And, booleans, booleans)
@@ -74,17 +92,18 @@ def trees(columns: st.SearchStrategy[str], literal: st.SearchStrategy) -> Trees:
             | st.builds(nodes.CompareTimelines, states, st.sampled_from(OPS), states)
             | st.builds(nodes.CompareTimelines, booleans, st.sampled_from(("==", "!=")), booleans)
             | st.builds(nodes.HasExisted, booleans)
-            | st.builds(nodes.HasExistedWithin, booleans, st.integers(1, 20))
+            | st.builds(nodes.HasExistedWithin, booleans, windows)
+            | st.builds(nodes.If, booleans, booleans, booleans | st.builds(nodes.Constant, st.booleans()))
         )
 
     boolean_leaves = st.builds(nodes.HasExisted, predicates) | st.builds(
-        nodes.HasExistedWithin, predicates, st.integers(1, 20))
+        nodes.HasExistedWithin, predicates, windows)
     booleans = st.recursive(boolean_leaves, derived, max_leaves=6)
-    return Trees(booleans, numerics_of(booleans), states, whole_numerics_of(booleans))
+    return Trees(booleans, numerics_of(booleans), states_of(booleans), whole_numerics_of(booleans))
 
 
 booleans, numerics, states, whole_numerics = trees(st.sampled_from(COLUMNS), literals)
-timelines = states | booleans | numerics
+timelines = st.sampled_from((states, booleans, numerics)).flatmap(lambda kind: kind)  # a third of each kind
 
 
 @st.composite

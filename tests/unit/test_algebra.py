@@ -95,3 +95,76 @@ def test_state_timelines_compare_with_each_other_by_the_value_rules():
     events = [ev(1000, a="x", b="x"), ev(2000, b="y"), ev(3000, b=None), ev(4000, a="y")]
     assert records("latest_event_to_state(a) == latest_event_to_state(b)", events) == [
         (1000, T), (2000, F), (4000, T)]
+
+
+# --- counts ---
+
+ERRORS = [ev(1000, e="error"), ev(2000, e="ok"), ev(3000, e="error"), ev(3000, e="error")]
+
+
+def test_count_adds_every_match_of_an_instant():
+    assert records('count(e == "error")', ERRORS) == [(1000, 1, 0), (3000, 3, 0)]
+
+
+def test_count_within_a_window_drops_each_match_at_its_time_plus_the_window():
+    # matches at 1000, 3000, 3000, 6000 count on [1000, 6000), [3000, 8000) twice, [6000, 11000)
+    assert records('count(e == "error", 5s)', ERRORS + [ev(6000, e="error")]) == [
+        (1000, 1, 0), (3000, 3, 0), (8000, 1, 0), (11000, 0, 0)]
+
+
+CDN = [ev(1000, cdn="a"), ev(2000, cdn="a"), ev(3000, cdn="b"), ev(4000, cdn="a")]
+
+
+def test_count_changes_counts_instants_after_t0_where_the_value_changed():
+    assert records("count_changes(latest_event_to_state(cdn))", CDN) == [(1000, 0, 0), (3000, 1, 0), (4000, 2, 0)]
+    assert records("count_changes(latest_event_to_state(cdn), 2s)", CDN) == [
+        (1000, 0, 0), (3000, 1, 0), (4000, 2, 0), (5000, 1, 0), (6000, 0, 0)]
+
+
+# --- sliding duration ---
+
+def test_duration_where_within_a_window_rises_now_and_falls_a_window_later():
+    events = [ev(1000, s="on"), ev(2000, s="off"), ev(4000, s="on")]
+    assert records('duration_where(latest_event_to_state(s) == "on", 2s)', events) == [
+        (1000, 0, 1), (2000, 1000, 0), (3000, 1000, -1), (4000, 0, 1), (6000, 2000, 0)]
+
+
+# --- time since ---
+
+def test_time_since_the_latest_match_is_null_before_the_first():
+    events = [ev(1000, e="play"), ev(2000, e="heartbeat"), ev(5000, e="heartbeat")]
+    assert records('time_since(e == "heartbeat")', events) == [(1000, None, 0), (2000, 0, 1), (5000, 0, 1)]
+
+
+def test_time_since_a_boolean_timeline_rises_from_the_end_of_each_true_span():
+    events = [ev(1000, s="play"), ev(2000, s="buffer"), ev(3000, s="play")]
+    assert records('time_since(latest_event_to_state(s) == "buffer")', events) == [
+        (1000, None, 0), (2000, 0, 0), (3000, 0, 1)]
+
+
+# --- first and previous values, if ---
+
+def test_first_event_to_state_keeps_the_first_value_that_is_not_null():
+    events = [ev(1000), ev(2000, cdn=None), ev(3000, cdn="a"), ev(4000, cdn="b")]
+    assert records("first_event_to_state(cdn)", events) == [(1000, None), (3000, "a")]
+
+
+def test_previous_is_the_value_of_the_run_before_the_current_one():
+    events = CDN[:3] + [ev(4000, cdn="c")]
+    assert records("previous(latest_event_to_state(cdn))", events) == [(1000, None), (3000, "a"), (4000, "b")]
+
+
+def test_if_takes_the_branch_of_the_condition_at_every_instant():
+    events = [ev(1000, s="play"), ev(3000, s="buffer"), ev(4000, s="play")]
+    text = 'if(latest_event_to_state(s) == "play", duration_in_cur_state(latest_event_to_state(s)), 0)'
+    assert records(text, events) == [(1000, 0, 1), (3000, 0, 0), (4000, 0, 1)]
+    assert records('if(latest_event_to_state(s) == "play", "playing", latest_event_to_state(s))', events) == [
+        (1000, "playing"), (3000, "buffer"), (4000, "playing")]
+
+
+# --- integral ---
+
+def test_integral_of_a_state_counts_null_and_non_numbers_as_zero():
+    events = [ev(1000, kbps=3000), ev(3000, kbps=1500), ev(4000, kbps=None), ev(5000, kbps="n/a")]
+    assert records("integral(latest_event_to_state(kbps)) / 1000", events) == [
+        (1000, 0, 3), (3000, 6000, 1.5), (5000, 9000, 0)]
