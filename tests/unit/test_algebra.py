@@ -6,11 +6,12 @@ from typing import Any
 
 import orjson
 
+from cli.explain import explain_text
+from dsl.plan import compile_plan
 from dsl.spec import load_spec
 from engine import batch, reference
 from engine.decode import Event
 from engine.incremental import Engine
-from dsl.plan import compile_plan
 
 T, F = True, False
 
@@ -168,3 +169,12 @@ def test_integral_of_a_state_counts_null_and_non_numbers_as_zero():
     events = [ev(1000, kbps=3000), ev(3000, kbps=1500), ev(4000, kbps=None), ev(5000, kbps="n/a")]
     assert records("integral(latest_event_to_state(kbps)) / 1000", events) == [
         (1000, 0, 3), (3000, 6000, 1.5), (5000, 9000, 0)]
+
+
+def test_explain_shows_exact_values_nulls_and_durations():
+    spec = load_spec("name: t\nkey: k\ntime: t\ntimelines:\n  third: 'count(a == 1) / 3'\n"
+                     "  since: 'time_since(a == 2)'\n  waited: 'duration_where(has_existed(a == 1))'\n")
+    text = explain_text(compile_plan(spec), [Event("k1", 1000, ev(1000, a=1))], at=1500)
+    assert "third = 0.3333333333333333    count(a == 1) / 3" in text
+    assert "since = null    time_since(a == 2)" in text
+    assert "waited = 500 ms    duration_where(has_existed(a == 1))" in text
