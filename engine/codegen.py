@@ -54,10 +54,15 @@ _RISING_OR_FLAT = (nodes.DurationWhere, nodes.DurationInCurState)
 """Numeric nodes whose values are integers that rise at rate 1 or stay flat, never null: they compare with
 whole numbers as below, and their outputs need no slots (the node says when it changes)."""
 
+_COUNTS = (nodes.Count, nodes.CountWithin, nodes.CountChanges, nodes.CountChangesWithin)
+"""Numeric nodes whose values are integers with rate 0: an output compares the value alone."""
+_WHOLE_PIECES = (nodes.DurationWhereWithin, nodes.TimeSince)
+"""Numeric nodes whose values (or null) and rates are small integers: an output compares them as they are."""
+
 RUNTIME: dict[str, Any] = {
     "_same_value": same_value, "_compare": compare, "_Fraction": Fraction, "_exact": numbers.exact,
     "_sign": numbers.sign, "_crossing": numbers.crossing, "_continues": numbers.continues,
-    "_packed": numbers.packed, "_unpacked": numbers.unpacked, "_shown": numbers.shown,
+    "_divided": numbers.divided, "_packed": numbers.packed, "_unpacked": numbers.unpacked, "_shown": numbers.shown,
     "_covered": windows.covered, "_forget_before": windows.forget_before,
 }
 """The names the generated code reads besides its own (and ``_first_tick``, the plan's)."""
@@ -230,12 +235,15 @@ def _sum(w: _Writer, node: PlanNode) -> None:
 
 
 def _scaled(w: _Writer, i: int, operand: int, factor: Exact) -> None:
-    """Node ``i`` is node ``operand`` times a number."""
+    """Node ``i`` is node ``operand`` times a number (a division by an integer divides)."""
     x, rx = _numeric_operand(w, operand)
-    k = w.number(factor)
     w.both(f"x{i} = {x}")
     w.both(f"if x{i} is None: v{i} = None; r{i} = 0")
-    w.both(f"else: v{i} = x{i} * {k}; r{i} = {rx} * {k}")
+    if type(factor) is Fraction and factor.numerator == 1:
+        w.both(f"else: v{i} = _divided(x{i}, {factor.denominator}); r{i} = _divided({rx}, {factor.denominator})")
+    else:
+        k = w.number(factor)
+        w.both(f"else: v{i} = x{i} * {k}; r{i} = {rx} * {k}")
 
 
 def _arithmetic(w: _Writer, node: PlanNode) -> None:
@@ -426,6 +434,18 @@ def _outputs(w: _Writer) -> None:
         if isinstance(node.expr, _RISING_OR_FLAT):  # these say when they change (c<i>)
             w.slots(owner)
             w.emit.append(f"if c{index}: out.append(({name!r}, t, v{index}, r{index}))")
+        elif isinstance(node.expr, _COUNTS):
+            last = w.slots(owner, "None")  # the value of the last record
+            w.emit += [f"if first or v{index} != s[{last}]:",
+                       f"    s[{last}] = v{index}; out.append(({name!r}, t, v{index}, 0))"]
+        elif isinstance(node.expr, _WHOLE_PIECES):
+            at = w.slots(owner, "None", "None", "0")  # time, value and rate of the last record
+            v, r = f"v{index}", f"r{index}"
+            w.emit += [
+                f"if first or {r} != s[{at + 2}] or {v} != (None if s[{at + 1}] is None"
+                f" else s[{at + 1}] + s[{at + 2}] * (t - s[{at}])):",
+                f"    s[{at}] = t; s[{at + 1}] = {v}; s[{at + 2}] = {r}; out.append(({name!r}, t, {v}, {r}))",
+            ]
         elif node.kind is nodes.Kind.NUMBER:
             at = w.slots(owner, "None", "None", "0")  # time, value and rate of the last record (packed)
             v, r = f"v{index}", f"r{index}"

@@ -39,6 +39,13 @@ def whole(value: Exact) -> Exact:
     return value.numerator if type(value) is Fraction and value.denominator == 1 else value
 
 
+def divided(value: Exact, divisor: int) -> Exact:
+    """``value / divisor`` exactly, an int where whole (cheaper than a Fraction's arithmetic for ints)."""
+    if type(value) is int:
+        return value // divisor if value % divisor == 0 else Fraction(value, divisor)
+    return whole(value / divisor)
+
+
 def shown(value: Exact | None) -> int | float | None:
     """A value or rate in a record: an integer where whole (and a 64-bit one), else the nearest float."""
     if type(value) is Fraction:
@@ -78,7 +85,10 @@ def crossing(t: int, value: Exact, rate: Exact) -> int:
     it is at ``t``: ``ceil`` of the exact zero crossing (END_OF_TIME if there is none before the end of time)."""
     if value == 0 or rate == 0 or (value > 0) == (rate > 0):
         return END_OF_TIME
-    when = t + math.ceil(Fraction(-value) / rate)
+    if type(value) is int and type(rate) is int:
+        when = t - value // rate  # ceil(-value / rate) in integers
+    else:
+        when = t + math.ceil(Fraction(-value) / rate)
     return when if when < END_OF_TIME else END_OF_TIME
 
 

@@ -44,7 +44,7 @@ def trees(columns: st.SearchStrategy[str], literal: st.SearchStrategy) -> Trees:
     )
     leaf_states = st.builds(nodes.LatestEventToState, columns) | st.builds(nodes.FirstEventToState, columns)
     constants = st.builds(nodes.Constant, numbers)
-    windows = st.integers(1, 20)
+    windows = st.integers(1, 20) | st.just(10**15)  # and the longest window
 
     def states_of(booleans: st.SearchStrategy) -> st.SearchStrategy:
         return (leaf_states | st.builds(nodes.Previous, leaf_states | booleans)
