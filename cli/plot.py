@@ -200,7 +200,8 @@ def _label_fields(spec: Spec) -> list[str]:
     stack = list(reversed(spec.timelines.values()))
     while stack:
         node = stack.pop()
-        if isinstance(node, (nodes.FieldCompare, nodes.LatestEventToState)) and node.column not in fields:
+        reads_a_field = isinstance(node, (nodes.FieldCompare, nodes.LatestEventToState, nodes.FirstEventToState))
+        if reads_a_field and node.column not in fields:
             fields.append(node.column)
         stack.extend(reversed(nodes.children(node)))
     return fields

@@ -146,7 +146,8 @@ _ALIASES = {
 _COLUMN_FUNCTION = "col"
 
 FUNCTION_OF: dict[type[Node], str] = {
-    node_type: f.name for f in _TIMELINE_FUNCTIONS.values() for node_type in (f.build(_TIMELINE), f.windowed) if node_type
+    node_type: f.name
+    for f in _TIMELINE_FUNCTIONS.values() for node_type in (f.build(_TIMELINE), f.windowed) if node_type
 }
 """The function name that builds each node type called as a function."""
 

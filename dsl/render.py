@@ -61,6 +61,10 @@ def _tight(node: nodes.Node) -> str:
     return f"({text})" if isinstance(node, _BINARY + _UNARY) else text
 
 
+def _windowed(function: str, operand: nodes.Node, window_ms: int) -> str:
+    return f"{function}({render(operand)}, {render_duration(window_ms)})"
+
+
 RENDERERS: dict[type[nodes.Node], Callable[[Any], str]] = {
     nodes.FieldCompare: lambda node: f"{render_column(node.column)} {node.op} {render_literal(node.literal)}",
     nodes.PredNot: lambda node: f"!{_operand(node.operand)}",
@@ -68,8 +72,7 @@ RENDERERS: dict[type[nodes.Node], Callable[[Any], str]] = {
     nodes.PredOr: lambda node: f"{_operand(node.left)} || {_operand(node.right)}",
     nodes.LatestEventToState: lambda node: f"latest_event_to_state({render_column(node.column)})",
     nodes.HasExisted: lambda node: f"has_existed({render(node.predicate)})",
-    nodes.HasExistedWithin: lambda node: (f"has_existed_within({render(node.predicate)},"
-                                          f" {render_duration(node.window_ms)})"),
+    nodes.HasExistedWithin: lambda node: _windowed("has_existed_within", node.predicate, node.window_ms),
     nodes.DurationWhere: lambda node: f"duration_where({render(node.operand)})",
     nodes.DurationInCurState: lambda node: f"duration_in_cur_state({render(node.operand)})",
     nodes.Not: lambda node: f"!{_operand(node.operand)}",
@@ -81,10 +84,10 @@ RENDERERS: dict[type[nodes.Node], Callable[[Any], str]] = {
     nodes.Arithmetic: lambda node: f"{_tight(node.left)} {node.op} {_tight(node.right)}",
     nodes.Negate: lambda node: f"-{_tight(node.operand)}",
     nodes.Count: lambda node: f"count({render(node.predicate)})",
-    nodes.CountWithin: lambda node: f"count({render(node.predicate)}, {render_duration(node.window_ms)})",
+    nodes.CountWithin: lambda node: _windowed("count", node.predicate, node.window_ms),
     nodes.CountChanges: lambda node: f"count_changes({render(node.operand)})",
-    nodes.CountChangesWithin: lambda node: f"count_changes({render(node.operand)}, {render_duration(node.window_ms)})",
-    nodes.DurationWhereWithin: lambda node: f"duration_where({render(node.operand)}, {render_duration(node.window_ms)})",
+    nodes.CountChangesWithin: lambda node: _windowed("count_changes", node.operand, node.window_ms),
+    nodes.DurationWhereWithin: lambda node: _windowed("duration_where", node.operand, node.window_ms),
     nodes.TimeSince: lambda node: f"time_since({render(node.predicate)})",
     nodes.FirstEventToState: lambda node: f"first_event_to_state({render_column(node.column)})",
     nodes.Previous: lambda node: f"previous({render(node.operand)})",

@@ -32,9 +32,9 @@ from typing import Any, Callable, NamedTuple
 from dsl import nodes
 from dsl.plan import Plan, PlanNode
 from dsl.render import render, render_duration
+from engine import numbers, windows
 from engine.events import END_OF_TIME
 from engine.layout import DUE, FIRST_SLOT, LAST, T0, TICK_OWNER
-from engine import numbers, windows
 from engine.numbers import Exact
 from engine.values import compare, compare_source, same_value
 
@@ -49,6 +49,7 @@ class Generated(NamedTuple):
     source: str
     groups: tuple[tuple[str, int], ...]
     names: dict[str, str]  # the owner of each output and aggregate: its name
+
 
 _RISING_OR_FLAT = (nodes.DurationWhere, nodes.DurationInCurState)
 """Numeric nodes whose values are integers that rise at rate 1 or stay flat, never null: they compare with
@@ -141,10 +142,9 @@ def _has_existed(w: _Writer, node: PlanNode) -> None:
     slot = w.slots(render(node.expr), "False")
     if w.plan.nodes[child].kind is nodes.Kind.PREDICATE:
         w.apply.append(f"if not s[{slot}] and p{child}: s[{slot}] = True")
-        w.both(f"n{i} = s[{slot}]")
     else:  # a boolean timeline changes only at evaluated instants: the latch is set at the first true one
         w.evaluate.append(f"if n{child} and not s[{slot}]: s[{slot}] = True")
-        w.both(f"n{i} = s[{slot}]")
+    w.both(f"n{i} = s[{slot}]")
 
 
 def _has_existed_within(w: _Writer, node: PlanNode) -> None:
@@ -314,7 +314,8 @@ def _count_changes_within(w: _Writer, node: PlanNode) -> None:
     i, child = node.index, node.inputs[0]
     times = w.slots(render(node.expr), "[]", "None")  # the times of the changes within the window, the value
     w.evaluate += [f"if first: s[{times + 1}] = n{child}",
-                   f"elif {_differs(w.plan, child, f's[{times + 1}]')}: s[{times}].append(t); s[{times + 1}] = n{child}"]
+                   f"elif {_differs(w.plan, child, f's[{times + 1}]')}:",
+                   f"    s[{times}].append(t); s[{times + 1}] = n{child}"]
     _window_count(w, i, times, node.expr.window_ms)
 
 
@@ -354,7 +355,8 @@ def _previous(w: _Writer, node: PlanNode) -> None:
     i, child = node.index, node.inputs[0]
     current = w.slots(render(node.expr), "None", "None")  # the current value, the one of the run before
     w.evaluate += [f"if first: s[{current}] = n{child}",
-                   f"elif {_differs(w.plan, child, f's[{current}]')}: s[{current + 1}] = s[{current}]; s[{current}] = n{child}"]
+                   f"elif {_differs(w.plan, child, f's[{current}]')}:",
+                   f"    s[{current + 1}] = s[{current}]; s[{current}] = n{child}"]
     w.both(f"n{i} = s[{current + 1}]")
 
 

@@ -320,7 +320,8 @@ def _compare(evaluator: _RunEvaluator, node: Compare) -> Steps:
         constant = [(evaluator.run.t0, numbers.exact(node.literal), 0)]
         difference = _combine(evaluator.run, _ARITHMETIC["-"], evaluator.timeline(node.operand), constant)
         return _compare_ramps(evaluator.run, difference, node.op)
-    return _pointwise(evaluator.run, partial(compare, op=node.op, literal=node.literal), evaluator.timeline(node.operand))
+    holds = partial(compare, op=node.op, literal=node.literal)
+    return _pointwise(evaluator.run, holds, evaluator.timeline(node.operand))
 
 
 def _compare_timelines(evaluator: _RunEvaluator, node: CompareTimelines) -> Steps:

@@ -68,7 +68,8 @@ def trees(columns: st.SearchStrategy[str], literal: st.SearchStrategy) -> Trees:
             operand = inner | states
             return (st.builds(nodes.Arithmetic, operand, st.sampled_from(("+", "-")), operand | constants)
                     | st.builds(nodes.Arithmetic, constants, st.sampled_from(("+", "-")), operand)
-                    | st.builds(nodes.Arithmetic, operand, st.sampled_from(("*", "/")), st.builds(nodes.Constant, factors))
+                    | st.builds(nodes.Arithmetic, operand, st.sampled_from(("*", "/")),
+                                st.builds(nodes.Constant, factors))
                     | st.builds(nodes.Arithmetic, st.builds(nodes.Constant, factors), st.just("*"), operand)
                     | st.builds(nodes.Negate, operand)
                     | st.builds(nodes.If, booleans, inner, inner | constants))

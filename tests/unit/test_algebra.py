@@ -59,7 +59,8 @@ def test_the_seeds_card_rule_parses_and_evaluates():
 
 # --- numeric timelines: arithmetic and comparisons ---
 
-PLAY, BUFFER = 'duration_where(latest_event_to_state(s) == "play")', 'duration_where(latest_event_to_state(s) == "buffer")'
+PLAY = 'duration_where(latest_event_to_state(s) == "play")'
+BUFFER = 'duration_where(latest_event_to_state(s) == "buffer")'
 PLAY_BUFFER_PLAY = [ev(1000, s="play"), ev(3000, s="buffer"), ev(4000, s="play")]
 
 
