@@ -3,8 +3,10 @@
 An :class:`Engine` is compiled once from a plan and holds no per-key data; each
 key's state is a small list of JSON values (see :mod:`engine.codegen`) that the
 caller keeps -- in a dict, or in Flink keyed state (:class:`engine.keyed.KeyState`
-serializes it with the key's pending timer); :mod:`engine.layout` says what it holds. Work per event and per timer is
-bounded by the plan's size; history is never rescanned.
+serializes it with the key's pending timer); :mod:`engine.layout` says what it
+holds. Work per event and per timer is bounded by the plan's size (and, for
+windowed operators, by what lies within their windows); history is never
+rescanned.
 
 Change records leave the engine as ``(timeline, time, value, rate)`` tuples
 (``rate`` is None for state and boolean timelines); :func:`to_record` turns one
@@ -89,7 +91,7 @@ class Engine:
         until = min(until, END_OF_TIME - 1)  # nothing happens at the end of time
         while state[T0] is not None and state[DUE] <= until:
             time = state[DUE]
-            mark, held = len(out), layout.held_back(state, self.width)
+            mark, held = len(out), len(state) > self.width and state[-1]  # inline layout.held_back: hot
             if self.timeout is not None and time >= state[LAST] + self.timeout:
                 out.extend((name, time, value, rate) for name, value, rate in self._end_changes)
                 state[:] = self.new_state()
@@ -110,9 +112,8 @@ class Engine:
             if state[T0] is not None:
                 mark = len(out)
                 self.ticks.contribute(self._probe(state, tick), tick, out)
-                held = layout.held_back(state, self.width)
-                if held:
-                    _hold_back(out, mark, held)
+                if len(state) > self.width:
+                    _hold_back(out, mark, state[-1])
                 state[TICK] = self.ticks.first_from(tick + 1)
         Engine.advance(self, state, until, out)
 
