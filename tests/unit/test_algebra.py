@@ -2,15 +2,16 @@
 from docs/semantics.md; each expectation is checked against the reference and the incremental engine alike."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import orjson
 
 from cli.explain import explain_text
 from dsl.plan import compile_plan
-from dsl.spec import load_spec
+from dsl.spec import load_spec, load_spec_file
 from engine import batch, reference
-from engine.decode import Event
+from engine.decode import Event, decode_event
 from engine.incremental import Engine
 
 T, F = True, False
@@ -179,3 +180,30 @@ def test_explain_shows_exact_values_nulls_and_durations():
     assert "third = 0.3333333333333333    count(a == 1) / 3" in text
     assert "since = null    time_since(a == 2)" in text
     assert "waited = 500 ms    duration_where(has_existed(a == 1))" in text
+
+
+# --- the examples ---
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def example_records(spec_file: str, events_file: str) -> list[dict]:
+    spec = load_spec_file(ROOT / "examples" / spec_file)
+    events = [orjson.loads(line) for line in (ROOT / "examples" / events_file).read_bytes().splitlines()]
+    records = batch.evaluate(Engine(compile_plan(spec)), [decode_event(orjson.dumps(e), spec.key, spec.time)
+                                                          for e in events])
+    assert [orjson.dumps(r) for r in records] == [orjson.dumps(r) for r in reference.evaluate(spec, events)]
+    return records
+
+
+def test_the_card_example_flags_the_card_used_in_new_york_four_minutes_after_paris():
+    flagged = [(r["key"], r["time"], r["value"]) for r in example_records("card-outliers.yaml", "card-events.jsonl")
+               if r["timeline"] == "flagged"]
+    assert flagged == [("c1", 1000, False), ("c1", 301000, True), ("c1", 86_701_000, None),
+                       ("c2", 1000, False), ("c2", 90_001_000, None)]
+
+
+def test_the_qoe_example_sees_the_burst_of_errors_until_the_first_leaves_the_window():
+    burst = [(r["time"], r["value"]) for r in example_records("qoe-windows.yaml", "qoe-events.jsonl")
+             if r["timeline"] == "error_burst"]
+    assert burst == [(0, False), (34000, True), (331000, False), (1_840_000, None)]
