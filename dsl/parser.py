@@ -1,9 +1,10 @@
 """Timeline expressions: text to syntax tree (see ``dsl.nodes``).
 
 Precedence from tight to loose: unary ``-``, ``*`` and ``/``, ``+`` and ``-``,
-comparison, ``!``, ``&&``, ``||``. Inside the first argument of ``has_existed``/``has_existed_within`` the
-same operators build an event predicate over columns instead of timelines, when
-the argument reads as one; otherwise it is a (boolean) timeline.
+comparison, ``!``, ``&&``, ``||``. Inside the first argument of ``count`` the
+comparison and logical operators build an event predicate over columns instead
+of timelines; inside that of ``has_existed``, ``has_existed_within`` and
+``time_since`` too when the argument reads as one, else it is a timeline.
 """
 
 from __future__ import annotations
