@@ -16,8 +16,9 @@ and last event; a leaf ends the run at ``last + session_timeout`` and sends
 :data:`END` up the graph.
 
 It supports the node types of the CIRR plan: ``latest_event_to_state``,
-``has_existed``, ``has_existed_within``, ``!``, ``&&``, ``||`` and comparisons of
-state and boolean timelines, with ``duration_where`` on top.
+``has_existed`` and ``has_existed_within`` of event predicates, ``!``, ``&&``,
+``||`` and comparisons of state and boolean timelines, with ``duration_where``
+on top; a plan with any other node is refused.
 """
 from __future__ import annotations
 
@@ -203,7 +204,9 @@ class NodeFunction(KeyedProcessFunction):
 def _check_supported(plan: Plan, node: PlanNode) -> None:
     expr = node.expr
     numeric_compare = isinstance(expr, nodes.Compare) and plan.nodes[node.inputs[0]].kind is nodes.Kind.NUMBER
-    if numeric_compare or not isinstance(expr, (nodes.LatestEventToState, nodes.HasExisted, nodes.HasExistedWithin,
+    latch_of_timeline = (isinstance(expr, (nodes.HasExisted, nodes.HasExistedWithin))
+                         and plan.nodes[node.inputs[0]].kind is not nodes.Kind.PREDICATE)
+    if numeric_compare or latch_of_timeline or not isinstance(expr, (nodes.LatestEventToState, nodes.HasExisted, nodes.HasExistedWithin,
                                                 nodes.Not, nodes.And, nodes.Or, nodes.Compare, nodes.DurationWhere)):
         raise ValueError(f"the naive translation has no operator for node #{node.index} ({type(expr).__name__})")
 

@@ -5,9 +5,10 @@ import json
 from typing import Any
 
 from dsl import nodes
-from dsl.plan import Plan
+from dsl.plan import Plan, PlanNode
 from dsl.render import render, render_literal
-from engine import batch
+from dsl.typecheck import DURATIONS
+from engine import batch, numbers
 from engine.decode import Event
 from engine.incremental import Engine
 
@@ -26,9 +27,12 @@ def _shown(plan: Plan, index: int, value: Any) -> str:
     kind = plan.nodes[index].kind
     if kind is nodes.Kind.PREDICATE:
         return "(per event)"
+    if value is None:
+        return "null"
     if kind is nodes.Kind.NUMBER:
-        return f"{value} ms"
-    return "null" if value is None else render_literal(value)
+        unit = " ms" if isinstance(plan.nodes[index].expr, DURATIONS) else ""
+        return f"{render_literal(numbers.shown(value))}{unit}"
+    return render_literal(value)
 
 
 def explain_text(plan: Plan, events: list[Event], at: int) -> str:
@@ -49,11 +53,15 @@ def explain_text(plan: Plan, events: list[Event], at: int) -> str:
     return "\n".join(lines)
 
 
+def _json_value(node: PlanNode, value: Any) -> Any:
+    return numbers.shown(value) if node.kind is nodes.Kind.NUMBER else value
+
+
 def explain_json(plan: Plan, events: list[Event], at: int) -> str:
     values = node_values(plan, events, at)
     node_rows = [
         {"node": node.index, "kind": node.kind.name.lower(), "expression": render(node.expr),
-         "inputs": list(node.inputs), "value": None if values is None else values[node.index]}
+         "inputs": list(node.inputs), "value": None if values is None else _json_value(node, values[node.index])}
         for node in plan.nodes
     ]
     return json.dumps({"at": at, "active": values is not None, "outputs": plan.outputs, "nodes": node_rows}, indent=2)

@@ -18,7 +18,7 @@ from dsl import nodes
 from dsl.plan import compile_plan
 from dsl.render import plain_value
 from dsl.spec import Spec
-from dsl.typecheck import aggregate_reference
+from dsl.typecheck import DURATIONS, aggregate_reference
 from engine.batch import run_key
 from engine.decode import Event
 from engine.incremental import Engine
@@ -165,7 +165,7 @@ def _figure(spec: Spec, key: str, key_events: list[Event], changes: dict[str, li
         elif kind is nodes.Kind.BOOL:
             _draw_bool(row, spans, axis)
         else:
-            _draw_number(row, spans, axis)
+            _draw_number(row, spans, axis, isinstance(spec.timelines[name], DURATIONS))
         _name_row(row, name)
     _style_time_axis(rows, axis)
     figure.align_ylabels(rows)
@@ -200,7 +200,8 @@ def _label_fields(spec: Spec) -> list[str]:
     stack = list(reversed(spec.timelines.values()))
     while stack:
         node = stack.pop()
-        if isinstance(node, (nodes.FieldCompare, nodes.LatestEventToState)) and node.column not in fields:
+        reads_a_field = isinstance(node, (nodes.FieldCompare, nodes.LatestEventToState, nodes.FirstEventToState))
+        if reads_a_field and node.column not in fields:
             fields.append(node.column)
         stack.extend(reversed(nodes.children(node)))
     return fields
@@ -272,8 +273,9 @@ def _band_row(row: Axes) -> None:
     row.spines["bottom"].set_visible(False)
 
 
-def _draw_number(row: Axes, spans: list[Span], axis: TimeAxis) -> None:
-    """The value in seconds, piecewise linear; a gap where it is null."""
+def _draw_number(row: Axes, spans: list[Span], axis: TimeAxis, duration: bool) -> None:
+    """The value (a duration in seconds), piecewise linear at any rate, below zero too; a gap where it is null."""
+    scale = 1000 if duration else 1
     xs: list[float] = []
     ys: list[float] = []
     for start, stop, value, rate in spans:
@@ -282,9 +284,11 @@ def _draw_number(row: Axes, spans: list[Span], axis: TimeAxis) -> None:
             ys.append(math.nan)
             continue
         xs += [axis.x(start), axis.x(stop)]
-        ys += [value / 1000, (value + rate * (stop - start)) / 1000]
+        ys += [value / scale, (value + rate * (stop - start)) / scale]
     row.plot(xs, ys, color=LINE_COLOR, linewidth=1.6)
     row.fill_between(xs, ys, color=LINE_COLOR, alpha=0.15, linewidth=0)
-    row.set_ylim(0, 1.1 * max((y for y in ys if not math.isnan(y)), default=0) or 1)
-    row.yaxis.set_major_formatter(lambda seconds, _: f"{seconds:g} s")
+    shown = [y for y in ys if not math.isnan(y)]
+    low, high = 1.1 * min(shown + [0]), 1.1 * max(shown + [0])
+    row.set_ylim(low, high) if low < high else row.set_ylim(0, 1)
+    row.yaxis.set_major_formatter(lambda y, _: f"{y:g} s" if duration else f"{y:g}")
     row.locator_params(axis="y", nbins=3)

@@ -6,6 +6,8 @@ import urllib.request
 from dataclasses import dataclass
 from urllib.error import URLError
 
+from dsl.units import DURATION_UNITS_MS
+
 # the operators' metrics (docs/job.md) that the progress line sums over all subtasks
 _SUMMED = ("deadLetters", "changeRecords", "aggregateRecords")
 _LAG = "eventTimeLag"
@@ -38,11 +40,11 @@ def progress_line(progress: Progress) -> str:
 
 
 def _duration(ms: int) -> str:
-    seconds = ms / 1000
-    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
-        if seconds >= 2 * size:
-            return f"{seconds / size:.0f} {unit}"
-    return f"{seconds:.1f} s"
+    for unit in ("d", "h", "min"):
+        size = DURATION_UNITS_MS[unit]
+        if ms >= 2 * size:
+            return f"{ms / size:.0f} {unit}"
+    return f"{ms / DURATION_UNITS_MS['s']:.1f} s"
 
 
 def job_totals(rest_url: str, job_id: str, timeout_s: float = 5.0) -> dict[str, float] | None:

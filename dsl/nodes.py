@@ -14,6 +14,7 @@ from typing import Union
 Literal = Union[str, int, float, bool]
 
 COMPARISON_OPS = ("==", "!=", "<", "<=", ">", ">=")
+ARITHMETIC_OPS = ("+", "-", "*", "/")
 
 
 class Kind(enum.Enum):
@@ -79,12 +80,16 @@ class LatestEventToState(Node):
 
 @dataclass(frozen=True)
 class HasExisted(Node):
-    predicate: Node
+    """True from the first matching event, or the first instant the boolean timeline ``predicate`` is true."""
+
+    predicate: Node  # an event predicate or a boolean timeline
 
 
 @dataclass(frozen=True)
 class HasExistedWithin(Node):
-    predicate: Node
+    """True within ``window_ms`` of a matching event, or of an instant the boolean timeline ``predicate`` is true."""
+
+    predicate: Node  # an event predicate or a boolean timeline
     window_ms: int
 
 
@@ -122,6 +127,111 @@ class Compare(_LiteralTyped):
     operand: Node
     op: str
     literal: Literal
+
+
+@dataclass(frozen=True)
+class CompareTimelines(Node):
+    """``left OP right`` on two timelines, at every instant."""
+
+    left: Node
+    op: str
+    right: Node
+
+
+@dataclass(frozen=True)
+class Constant(_LiteralTyped):
+    """A literal where a timeline operand stands (in arithmetic): the same value at every instant."""
+
+    literal: Literal
+
+
+@dataclass(frozen=True)
+class Arithmetic(Node):
+    """``left OP right`` on numeric timelines, ``OP`` one of :data:`ARITHMETIC_OPS`."""
+
+    left: Node
+    op: str
+    right: Node
+
+
+@dataclass(frozen=True)
+class Negate(Node):
+    """``-operand`` of a numeric timeline."""
+
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Count(Node):
+    """The number of matching events so far."""
+
+    predicate: Node
+
+
+@dataclass(frozen=True)
+class CountWithin(Node):
+    """The number of matching events in the last ``window_ms``."""
+
+    predicate: Node
+    window_ms: int
+
+
+@dataclass(frozen=True)
+class CountChanges(Node):
+    """The number of instants after t0 at which the state or boolean timeline ``operand`` changed."""
+
+    operand: Node
+
+
+@dataclass(frozen=True)
+class CountChangesWithin(Node):
+    """The number of instants in the last ``window_ms`` at which ``operand`` changed."""
+
+    operand: Node
+    window_ms: int
+
+
+@dataclass(frozen=True)
+class DurationWhereWithin(Node):
+    """The time within the last ``window_ms`` during which the boolean timeline ``operand`` was true."""
+
+    operand: Node
+    window_ms: int
+
+
+@dataclass(frozen=True)
+class TimeSince(Node):
+    """The time since the latest matching event, or since the boolean timeline ``predicate`` was last true."""
+
+    predicate: Node  # an event predicate or a boolean timeline
+
+
+@dataclass(frozen=True)
+class FirstEventToState(Node):
+    column: str
+
+
+@dataclass(frozen=True)
+class Previous(Node):
+    """The value the state or boolean timeline ``operand`` had during its run before the current one."""
+
+    operand: Node
+
+
+@dataclass(frozen=True)
+class If(Node):
+    """``then`` where the boolean timeline ``condition`` is true, ``otherwise`` where it is false."""
+
+    condition: Node
+    then: Node
+    otherwise: Node
+
+
+@dataclass(frozen=True)
+class Integral(Node):
+    """The integral of a flat numeric timeline since t0, in value x milliseconds."""
+
+    operand: Node
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """Timeline expressions: text to syntax tree (see ``dsl.nodes``).
 
-Precedence from tight to loose: comparison (``tl OP literal``), ``!``, ``&&``,
-``||``. Inside the first argument of ``has_existed``/``has_existed_within`` the
-same operators build an event predicate over columns instead of timelines.
+Precedence from tight to loose: unary ``-``, ``*`` and ``/``, ``+`` and ``-``,
+comparison, ``!``, ``&&``, ``||``. Inside the first argument of ``count`` the
+comparison and logical operators build an event predicate over columns instead
+of timelines; inside that of ``has_existed``, ``has_existed_within`` and
+``time_since`` too when the argument reads as one, else it is a timeline.
 """
 
 from __future__ import annotations
@@ -16,7 +18,20 @@ from typing import Callable, Iterator
 from dsl.aggregates import DEFAULT_EVERY_MS, Aggregate, AggregateError, build_aggregate
 from dsl.nodes import (
     And,
+    Count,
+    CountChanges,
+    CountChangesWithin,
+    CountWithin,
+    DurationWhereWithin,
+    FirstEventToState,
+    If,
+    Integral,
+    Previous,
+    TimeSince,
+    Arithmetic,
     Compare,
+    CompareTimelines,
+    Constant,
     DurationInCurState,
     DurationWhere,
     FieldCompare,
@@ -24,6 +39,7 @@ from dsl.nodes import (
     HasExistedWithin,
     LatestEventToState,
     Literal,
+    Negate,
     Node,
     Not,
     Or,
@@ -34,6 +50,7 @@ from dsl.nodes import (
     depth,
 )
 from dsl.errors import SpecError, did_you_mean
+from dsl.units import DURATION_UNITS_MS
 
 MAX_DEPTH = 100
 """Deepest syntax tree accepted, references expanded (keeps recursion safe)."""
@@ -41,26 +58,17 @@ MAX_DEPTH = 100
 _MAX_NESTING = 40
 """Deepest nesting of parentheses and function arguments."""
 
-_DURATION_UNITS_MS = {
-    "ms": 1,
-    "s": 1_000,
-    "sec": 1_000,
-    "m": 60_000,
-    "min": 60_000,
-    "h": 3_600_000,
-    "d": 86_400_000,
-}
-
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
-    | (?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(?P<unit>[A-Za-z_]\w*)?
+    | (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(?P<unit>[A-Za-z_]\w*)?
     | (?P<ident>[A-Za-z_]\w*)
-    | (?P<symbol>==|!=|<=|>=|<|>|&&|\|\||!|\(|\)|,)
+    | (?P<symbol>==|!=|<=|>=|<|>|&&|\|\||!|\(|\)|,|\+|-|\*|/)
     """,
     re.VERBOSE | re.ASCII,
 )
 _COMPARISON_SYMBOLS = frozenset(("==", "!=", "<=", ">=", "<", ">"))
+_MIRRORED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}  # c OP x is x MIRRORED[OP] c
 _SYMBOL_HINTS = {"=": "==", "&": "&&", "|": "||"}
 _ESCAPES = {'"': '"', "'": "'", "\\": "\\", "n": "\n", "t": "\t"}
 _BOOLEANS = {"true": True, "false": False}
@@ -99,18 +107,26 @@ class _Function:
     """A callable name: its parameter kinds and the node class it builds."""
 
     name: str
-    params: tuple[str, ...]  # "column", "predicate", "timeline", "duration" or "same"
+    params: tuple[str, ...]  # "column", "predicate", "condition", "timeline", "value", "duration" or "same"
     build: Callable[[_Context], type[Node]]
+    windowed: type[Node] | None = None  # with a window (one more argument, a duration): this node class
 
 
 _TIMELINE_FUNCTIONS = {
     f.name: f
     for f in (
         _Function("latest_event_to_state", ("column",), lambda _: LatestEventToState),
-        _Function("has_existed", ("predicate",), lambda _: HasExisted),
-        _Function("has_existed_within", ("predicate", "duration"), lambda _: HasExistedWithin),
-        _Function("duration_where", ("timeline",), lambda _: DurationWhere),
+        _Function("has_existed", ("condition",), lambda _: HasExisted),
+        _Function("has_existed_within", ("condition", "duration"), lambda _: HasExistedWithin),
+        _Function("duration_where", ("timeline",), lambda _: DurationWhere, DurationWhereWithin),
         _Function("duration_in_cur_state", ("timeline",), lambda _: DurationInCurState),
+        _Function("count", ("predicate",), lambda _: Count, CountWithin),
+        _Function("count_changes", ("timeline",), lambda _: CountChanges, CountChangesWithin),
+        _Function("time_since", ("condition",), lambda _: TimeSince),
+        _Function("first_event_to_state", ("column",), lambda _: FirstEventToState),
+        _Function("previous", ("timeline",), lambda _: Previous),
+        _Function("if", ("timeline", "value", "value"), lambda _: If),
+        _Function("integral", ("timeline",), lambda _: Integral),
     )
 }
 _CONNECTIVES = {
@@ -129,6 +145,12 @@ _ALIASES = {
     "TL_DurationInCurState": "duration_in_cur_state",
 }
 _COLUMN_FUNCTION = "col"
+
+FUNCTION_OF: dict[type[Node], str] = {
+    node_type: f.name
+    for f in _TIMELINE_FUNCTIONS.values() for node_type in (f.build(_TIMELINE), f.windowed) if node_type
+}
+"""The function name that builds each node type called as a function."""
 
 FUNCTION_NAMES = frozenset((*_TIMELINE_FUNCTIONS, *_CONNECTIVES, *_ALIASES, _COLUMN_FUNCTION))
 """Every name that can be called in an expression."""
@@ -260,12 +282,12 @@ def _number_value(text: str, match: re.Match[str]) -> int | float:
     try:
         if unit is None:
             return int(number) if number.lstrip("-").isdigit() else float(number)
-        if unit not in _DURATION_UNITS_MS:
-            known = ", ".join(_DURATION_UNITS_MS)
+        if unit not in DURATION_UNITS_MS:
+            known = ", ".join(DURATION_UNITS_MS)
             raise _error(
                 text, f"unknown duration unit '{unit}' (expected one of {known})", match.start("unit")
             )
-        milliseconds = Fraction(number) * _DURATION_UNITS_MS[unit]
+        milliseconds = Fraction(number) * DURATION_UNITS_MS[unit]
     except ValueError:
         raise _error(text, "number is too long", match.start()) from None
     if milliseconds.denominator != 1:
@@ -408,7 +430,7 @@ class _Parser:
         token = self.peek
         self.duration()
         try:
-            milliseconds = duration_setting(token.text, "every(...)")
+            milliseconds = duration_setting(self.text[token.pos:self.peek.pos].rstrip(), "every(...)")
         except SpecError as error:
             raise self.error(error.message, token.pos) from None
         self.expect(")", "')'")
@@ -439,11 +461,45 @@ class _Parser:
         return node
 
     def timeline_comparison(self) -> Node:
-        operand = self.timeline_atom()
+        """``sum [OP sum]``: with a literal on one side a :class:`Compare`, else a :class:`CompareTimelines`."""
+        first = self.peek
+        left = self.sum()
         if self.peek.kind != "op":
-            return operand
+            if isinstance(left, Constant):
+                raise self.error(f"expected a timeline, got {first.describe()}", first.pos)
+            return left
         op = self.advance()
-        return Compare(operand, op.text, self.literal(op), pos=op.pos)
+        right = self.sum()
+        if isinstance(left, Constant) and isinstance(right, Constant):
+            raise self.error("a comparison needs a timeline on one side, got two literals", op.pos)
+        if isinstance(right, Constant):
+            return Compare(left, op.text, right.literal, pos=op.pos)
+        if isinstance(left, Constant):
+            return Compare(right, _MIRRORED[op.text], left.literal, pos=op.pos)
+        return CompareTimelines(left, op.text, right, pos=op.pos)
+
+    def sum(self) -> Node:
+        return self.arithmetic(("+", "-"), self.product)
+
+    def product(self) -> Node:
+        return self.arithmetic(("*", "/"), self.unary)
+
+    def arithmetic(self, symbols: tuple[str, ...], operand: Callable[[], Node]) -> Node:
+        node = operand()
+        while self.peek.kind in symbols:
+            op = self.advance()
+            node = Arithmetic(node, op.text, operand(), pos=op.pos)
+        return node
+
+    def unary(self) -> Node:
+        """``-x``; a minus sign right before a number is part of the literal."""
+        if self.peek.kind != "-":
+            return self.timeline_atom()
+        minus = self.advance()
+        if self.peek.kind == "literal" and type(self.peek.value) in (int, float):
+            return Constant(-self.advance().value, pos=minus.pos)
+        with self.nested(minus):
+            return Negate(self.unary(), pos=minus.pos)
 
     def field_comparison(self) -> Node:
         token = self.peek
@@ -466,6 +522,9 @@ class _Parser:
         if token.kind == "ident":
             self.advance()
             return Ref(token.text, pos=token.pos)
+        if token.kind == "literal":
+            self.advance()
+            return Constant(token.value, pos=token.pos)
         raise self.error(f"expected a timeline, got {token.describe()}", token.pos)
 
     def parenthesized(self, context: _Context) -> Node:
@@ -482,7 +541,8 @@ class _Parser:
         function = self.function(name, context)
         with self.nested(name):
             args = self.arguments(name, function, context)
-        return function.build(context)(*args, pos=name.pos)
+        node_type = function.windowed if len(args) > len(function.params) else function.build(context)
+        return node_type(*args, pos=name.pos)
 
     def function(self, name: _Token, context: _Context) -> _Function:
         canonical = _ALIASES.get(name.text, name.text)
@@ -509,6 +569,9 @@ class _Parser:
             if args:
                 self.expect(",", "','")
             args.append(self.argument(param, context))
+        if self.peek.kind == "," and function.windowed:
+            self.advance()
+            args.append(self.duration())
         if self.peek.kind == ",":
             raise self.arity_error(name, function, f"more than {len(args)}")
         self.expect(")", "')'")
@@ -516,16 +579,44 @@ class _Parser:
 
     def arity_error(self, name: _Token, function: _Function, given: str) -> SpecError:
         count = len(function.params)
-        plural = "" if count == 1 else "s"
-        return self.error(f"{name.text}() takes {count} argument{plural}, got {given}", name.pos)
+        counts = f"{count} or {count + 1} arguments" if function.windowed else f"{count} argument{'s' * (count > 1)}"
+        return self.error(f"{name.text}() takes {counts}, got {given}", name.pos)
 
     def argument(self, param: str, context: _Context) -> object:
         if param == "column":
             return self.column()
         if param == "duration":
             return self.duration()
+        if param == "condition":
+            return self.condition()
+        if param == "value":
+            return self.value()
         contexts = {"predicate": _PREDICATE, "timeline": _TIMELINE, "same": context}
         return self.disjunction(contexts[param])
+
+    def value(self) -> Node:
+        """A timeline, or a literal standing for one (``if(b, x, 0)``)."""
+        sign = 1 if self.peek.kind == "-" else 0
+        after = self.tokens[min(self.index + sign + 1, len(self.tokens) - 1)].kind
+        if self.tokens[self.index + sign].kind == "literal" and after in (",", ")"):
+            return self.unary()
+        return self.disjunction(_TIMELINE)
+
+    def condition(self) -> Node:
+        """An event predicate if the argument reads as one, else a (boolean) timeline.
+
+        When it is neither, the error that is further into the text is the one reported
+        (the predicate's at equal positions).
+        """
+        start = self.index
+        try:
+            return self.disjunction(_PREDICATE)
+        except SpecError as as_predicate:
+            self.index = start
+            try:
+                return self.disjunction(_TIMELINE)
+            except SpecError as as_timeline:
+                raise (as_timeline if as_timeline.offset > as_predicate.offset else as_predicate) from None
 
     # --- leaves ---
 
@@ -544,6 +635,7 @@ class _Parser:
         return self.expect("ident", "a column name").text
 
     def duration(self) -> int:
+        negative = self.signed()
         token = self.peek
         if token.kind != "literal" or type(token.value) is not int:
             raise self.error(
@@ -553,9 +645,20 @@ class _Parser:
         if token.value > MAX_DURATION_MS:
             raise self.error(f"duration {token.text} is longer than the limit of {MAX_DURATION_MS} ms", token.pos)
         self.advance()
-        return token.value
+        return -token.value if negative else token.value
+
+    def signed(self) -> bool:
+        """Whether a minus sign comes before a number here (it is then skipped)."""
+        if self.peek.kind != "-":
+            return False
+        following = self.tokens[self.index + 1]
+        if following.kind == "literal" and type(following.value) in (int, float):
+            self.advance()
+            return True
+        return False
 
     def literal(self, op: _Token) -> Literal:
+        negative = self.signed()
         token = self.peek
         if token.kind != "literal":
             raise self.error(
@@ -563,4 +666,4 @@ class _Parser:
                 token.pos,
             )
         self.advance()
-        return token.value
+        return -token.value if negative else token.value

@@ -5,7 +5,7 @@ from itertools import groupby
 from typing import Any, Iterable
 
 from engine.aggregate import AggregateCombiner
-from engine.codegen import NEVER
+from engine.events import END_OF_TIME
 from engine.decode import Event
 from engine.incremental import Engine
 from engine.records import change_order
@@ -27,7 +27,7 @@ def apply_events(engine: Engine, state: list, key_events: list[Event], changes: 
         engine.process(state, time, [event.fields for event in instant], changes)
 
 
-def run_key(engine: Engine, key_events: list[Event], until: int = NEVER) -> list:
+def run_key(engine: Engine, key_events: list[Event], until: int = END_OF_TIME) -> list:
     """The changes of one key's time-ordered events, followed to ``until``."""
     state, changes = engine.new_state(), []
     apply_events(engine, state, key_events, changes)
@@ -44,4 +44,4 @@ def evaluate(engine: Engine, events: Iterable[Event]) -> list[dict[str, Any]]:
         for record in combiner.take(key, run_key(engine, key_events))
     ]
     records.sort(key=change_order)
-    return records + combiner.pop_final(NEVER)
+    return records + combiner.pop_final(END_OF_TIME)

@@ -20,7 +20,7 @@ import orjson
 
 MIN_TIME = 0  # 1970-01-01T00:00:00.000Z
 MAX_TIME = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z, the last instant ISO-8601 years of four digits reach
-END_OF_TIME = 2**63 - 1  # Java's Long.MAX_VALUE: nothing happens at or after it
+END_OF_TIME = 2**63 - 1  # Java's Long.MAX_VALUE: nothing happens at or after it (a due time: "none")
 
 QUOTED_CHARS = 64  # a string value in a reason: its first 64 code points, then "..."
 ISO_8601 = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})"

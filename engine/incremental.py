@@ -3,8 +3,10 @@
 An :class:`Engine` is compiled once from a plan and holds no per-key data; each
 key's state is a small list of JSON values (see :mod:`engine.codegen`) that the
 caller keeps -- in a dict, or in Flink keyed state (:class:`engine.keyed.KeyState`
-serializes it with the key's pending timer). Work per event and per timer is
-bounded by the plan's size; history is never rescanned.
+serializes it with the key's pending timer); :mod:`engine.layout` says what it
+holds. Work per event and per timer is bounded by the plan's size (and, for
+windowed operators, by what lies within their windows); history is never
+rescanned.
 
 Change records leave the engine as ``(timeline, time, value, rate)`` tuples
 (``rate`` is None for state and boolean timelines); :func:`to_record` turns one
@@ -24,12 +26,12 @@ from typing import Any, Iterable
 from dsl import nodes
 from dsl.plan import Plan
 from engine import layout
-from engine.codegen import FIRST_SLOT, NEVER, TICK, TICK_OWNER, generate
+from engine.codegen import RUNTIME, generate
+from engine.events import END_OF_TIME
+from engine.layout import DUE, FIRST_SLOT, LAST, T0, TICK, TICK_OWNER
 from engine.ticks import Ticks
-from engine.values import same_value
 
 Change = tuple[str, int, Any, "int | None"]
-T0, LAST, DUE = 0, 1, 2
 
 
 class Engine:
@@ -43,12 +45,10 @@ class Engine:
         self.filename = _register_source(plan.spec.name, self.source)
         self.layout = layout.encode(generated.groups)
         self.groups = layout.decode(self.layout)
-        self.width = FIRST_SLOT + sum(count for _, count in self.groups)  # of an active state
+        self.width = layout.width(self.groups)
         self.names = {layout.owner_hash(owner): name for owner, name in generated.names.items()}
         self.ticks = Ticks(plan)
-        namespace: dict[str, Any] = {
-            "_same_value": same_value, "_first_tick": self.ticks.first_from
-        }
+        namespace: dict[str, Any] = {**RUNTIME, "_first_tick": self.ticks.first_from}
         exec(compile(self.source, self.filename, "exec"), namespace)
         self._start = namespace["start"]
         self._apply = namespace["apply"]
@@ -62,18 +62,12 @@ class Engine:
             self.advance = self._advance_with_ticks
             self.next_timer = self._next_timer_with_ticks
 
-    @staticmethod
-    def new_state() -> list:
-        """The state of a key with no active run."""
-        return [None, None, NEVER]
-
-    @staticmethod
-    def is_active(state: list) -> bool:
-        return state[T0] is not None
+    new_state = staticmethod(layout.new_state)
+    is_active = staticmethod(layout.is_active)
 
     @staticmethod
     def next_timer(state: list) -> int:
-        """The next instant at which the key changes without new events (NEVER if none)."""
+        """The next instant at which the key changes without new events (END_OF_TIME if none)."""
         return state[DUE]
 
     def process(self, state: list, time: int, events: Iterable[dict], out: list[Change]) -> None:
@@ -94,10 +88,10 @@ class Engine:
 
     def advance(self, state: list, until: int, out: list[Change]) -> None:
         """Emit every change due at or before ``until`` (expiring windows, crossings, session end)."""
-        until = min(until, NEVER - 1)  # NEVER marks "no timer", never an instant
+        until = min(until, END_OF_TIME - 1)  # nothing happens at the end of time
         while state[T0] is not None and state[DUE] <= until:
             time = state[DUE]
-            mark, held = len(out), len(state) > self.width and state[-1]
+            mark, held = len(out), len(state) > self.width and state[-1]  # inline layout.held_back: hot
             if self.timeout is not None and time >= state[LAST] + self.timeout:
                 out.extend((name, time, value, rate) for name, value, rate in self._end_changes)
                 state[:] = self.new_state()
@@ -143,8 +137,7 @@ class Engine:
                 " carried over; keep them or start this spec without the checkpoint")
         if state[T0] is None:
             return self.new_state()
-        old_width = FIRST_SLOT + sum(count for _, count in old)
-        held = set(state[-1]) if len(state) > old_width else set()
+        held = set(layout.held_back(state, layout.width(old)) or ())
         old_slots = layout.slot_ranges(old, FIRST_SLOT)
         carried = self.new_state()
         self._start(carried, state[T0])

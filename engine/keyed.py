@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import orjson
 
-from engine.codegen import NEVER
+from engine.events import END_OF_TIME
 from engine.incremental import Change, Engine
 
 
@@ -72,7 +72,7 @@ class KeyedTimelines:
         timer = key_state.timer
         if timer is not None and timer <= due:
             return timer
-        return None if due == NEVER else due
+        return None if due == END_OF_TIME else due
 
     def is_empty(self, key_state: KeyState) -> bool:
         """No active run: the key's state can be dropped."""

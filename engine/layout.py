@@ -1,4 +1,13 @@
-"""Which plan a key's state belongs to, and carrying it over to a changed plan.
+"""A key's engine state: its slots, which plan it belongs to, and carrying it over to a changed plan.
+
+A key's state is a list. Its header is ``[t0, last, due]``: the run's first
+event time (None: no active run), the last instant applied, and the next instant
+at which a value changes without new events (:data:`~engine.events.END_OF_TIME`:
+none). Then come the plan's slot groups, the tick's first when the plan has
+aggregates, and last, only in a state carried over from another plan, the list
+of names *held back* (see below). :func:`new_state`, :func:`is_active`,
+:func:`width` and :func:`held_back` read and write it; the generated code
+(``engine/codegen.py``) addresses the slots by these indices.
 
 A plan's *layout* is the list of its slot groups (see :class:`engine.codegen.Generated`),
 each written as a short hash of its owner's text and its slot count, so that
@@ -24,6 +33,12 @@ from __future__ import annotations
 import base64
 import hashlib
 
+from engine.events import END_OF_TIME
+
+T0, LAST, DUE = 0, 1, 2
+FIRST_SLOT = 3
+TICK = FIRST_SLOT  # the next aggregate tick: the first slot of a plan with aggregates
+TICK_OWNER = "tick"
 HASH_CHARS = 4
 GROUP_CHARS = HASH_CHARS + 1  # the hash and one digit of slot count
 
@@ -55,3 +70,22 @@ def slot_ranges(groups: list[tuple[str, int]], first_slot: int) -> dict[str, ran
         ranges[owner] = range(start, start + count)
         start += count
     return ranges
+
+
+def new_state() -> list:
+    """The state of a key with no active run."""
+    return [None, None, END_OF_TIME]
+
+
+def is_active(state: list) -> bool:
+    return state[T0] is not None
+
+
+def width(groups: list[tuple[str, int]]) -> int:
+    """The length of an active state of these slot groups, without a held-back list."""
+    return FIRST_SLOT + sum(count for _, count in groups)
+
+
+def held_back(state: list, state_width: int) -> list[str] | None:
+    """The names held back in ``state`` of an active run of that width (None: nothing is)."""
+    return state[-1] if len(state) > state_width else None

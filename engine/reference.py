@@ -23,13 +23,28 @@ from typing import Any, Callable, Iterable, Iterator
 from dsl.aggregates import Aggregate
 from dsl.nodes import (
     And,
+    Count,
+    CountChanges,
+    CountChangesWithin,
+    CountWithin,
+    DurationWhereWithin,
+    FirstEventToState,
+    If,
+    Integral,
+    Previous,
+    TimeSince,
+    Arithmetic,
     Compare,
+    CompareTimelines,
+    Constant,
     DurationInCurState,
     DurationWhere,
     FieldCompare,
     HasExisted,
     HasExistedWithin,
+    Kind,
     LatestEventToState,
+    Negate,
     Node,
     Not,
     Or,
@@ -38,15 +53,18 @@ from dsl.nodes import (
     PredOr,
 )
 from dsl.spec import Spec
+from dsl.typecheck import kind_of
 from engine.events import END_OF_TIME, event_key, event_time
 from engine.records import aggregate_order, change_order
-from engine.values import canonical, compare, same_value, value_class
+from engine import numbers
+from engine.numbers import Exact
+from engine.values import canonical, compare, same_value
 
 Steps = list[tuple[int, Any]]
-Ramps = list[tuple[int, int, int]]
+Ramp = tuple[int, "Exact | None", "Exact"]  # (start, value there or null, rate)
+Ramps = list[Ramp]
+Spans = list[tuple[int, "int | float"]]
 
-_NUMERIC_NODES = (DurationWhere, DurationInCurState)
-_OPS_TRUE_JUST_ABOVE = frozenset((">", ">=", "!="))
 
 
 def evaluate(spec: Spec, events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -69,7 +87,7 @@ def value_at(spec: Spec, events: Iterable[dict[str, Any]], key: str, name: str, 
         if run.key == key and run.t0 <= t < run.end:
             node = spec.timelines[name]
             pieces = _RunEvaluator(run).timeline(node)
-            return _ramp_at(pieces, t) if isinstance(node, _NUMERIC_NODES) else _value_at(pieces, t)
+            return _ramp_at(pieces, t) if kind_of(node) is Kind.NUMBER else _value_at(pieces, t)
     return None
 
 
@@ -125,7 +143,7 @@ class _RunEvaluator:
 
     def records(self, name: str, node: Node) -> list[dict[str, Any]]:
         pieces = self.timeline(node)
-        if isinstance(node, _NUMERIC_NODES):
+        if kind_of(node) is Kind.NUMBER:
             return _ramp_records(self.run, name, pieces)
         return _step_records(self.run, name, pieces)
 
@@ -133,7 +151,7 @@ class _RunEvaluator:
         """The run's group and value at each tick of ``aggregate`` in ``[t0, end)``."""
         run, every = self.run, aggregate.every_ms
         pieces = self.timeline(aggregate.timeline)
-        value_at = _ramp_at if isinstance(aggregate.timeline, _NUMERIC_NODES) else _value_at
+        value_at = _ramp_at if kind_of(aggregate.timeline) is Kind.NUMBER else _value_at
         groups = [_latest_event_to_state(run, column) for column in aggregate.group_by]
         first_tick = math.ceil(Fraction(run.t0, every)) * every
         for tick in range(first_tick, run.end, every):
@@ -146,32 +164,20 @@ class _RunEvaluator:
             self.memo[id(node)] = self._compute(node)
         return self.memo[id(node)]
 
+    def true_spans(self, condition: Node) -> Spans:
+        """When an event predicate or a boolean timeline holds: ``(start, end)`` spans, in order.
+
+        A match at ``m`` is the span ``(m, m)``; a span of a boolean timeline that is true on
+        ``[s, e)`` is ``(s, e)``, with ``e`` infinite when it stays true for good.
+        """
+        if kind_of(condition) is Kind.PREDICATE:
+            return [(m, m) for m in _matching_times(self.run, condition)]
+        steps = self.timeline(condition)
+        ends = [start for start, _ in steps[1:]] + [math.inf]
+        return [(start, end) for (start, value), end in zip(steps, ends) if value]
+
     def _compute(self, node: Node) -> Steps | Ramps:
-        run = self.run
-        if isinstance(node, LatestEventToState):
-            return _latest_event_to_state(run, node.column)
-        if isinstance(node, HasExisted):
-            return _has_existed(run, _matching_times(run, node.predicate))
-        if isinstance(node, HasExistedWithin):
-            return _has_existed_within(run, _matching_times(run, node.predicate), node.window_ms)
-        if isinstance(node, Not):
-            return _pointwise(run, lambda value: not value, self.timeline(node.operand))
-        if isinstance(node, And):
-            operands = self.timeline(node.left), self.timeline(node.right)
-            return _pointwise(run, lambda left, right: left and right, *operands)
-        if isinstance(node, Or):
-            operands = self.timeline(node.left), self.timeline(node.right)
-            return _pointwise(run, lambda left, right: left or right, *operands)
-        if isinstance(node, Compare) and isinstance(node.operand, _NUMERIC_NODES):
-            return _compare_ramps(run, self.timeline(node.operand), node.op, node.literal)
-        if isinstance(node, Compare):
-            holds = partial(compare, op=node.op, literal=node.literal)
-            return _pointwise(run, holds, self.timeline(node.operand))
-        if isinstance(node, DurationWhere):
-            return _duration_where(self.timeline(node.operand))
-        if isinstance(node, DurationInCurState):
-            return [(start, 0, 1) for start, _ in self.timeline(node.operand)]
-        raise TypeError(f"not a timeline expression: {node!r}")
+        return TIMELINES[type(node)](self, node)
 
 
 def _sample(run: Run, instants: Iterable[int], value_at: Callable[[int], Any]) -> Steps:
@@ -211,13 +217,15 @@ def _has_existed(run: Run, matches: list[int]) -> Steps:
     return _sample(run, matches[:1], lambda t: t >= first)
 
 
-def _has_existed_within(run: Run, matches: list[int], window_ms: int) -> Steps:
-    def value_at(t: int) -> bool:
-        index = bisect_right(matches, t)  # latest match m <= t; true iff t < m + window
-        return index > 0 and t < matches[index - 1] + window_ms
+def _has_existed_within(run: Run, spans: Spans, window_ms: int) -> Steps:
+    """True at t iff some span ``[s, e]`` has ``s <= t < e + window`` (spans are ordered and disjoint)."""
+    starts = [start for start, _ in spans]
 
-    expiries = [m + window_ms for m in matches]
-    return _sample(run, matches + expiries, value_at)
+    def value_at(t: int) -> bool:
+        index = bisect_right(starts, t)  # the latest span starting at or before t ends last
+        return index > 0 and t < spans[index - 1][1] + window_ms
+
+    return _sample(run, starts + [end + window_ms for _, end in spans], value_at)
 
 
 def _pointwise(run: Run, combine: Callable[..., Any], *operands: Steps) -> Steps:
@@ -228,44 +236,218 @@ def _pointwise(run: Run, combine: Callable[..., Any], *operands: Steps) -> Steps
 def _duration_where(steps: Steps) -> Ramps:
     ramps: Ramps = []
     for start, value in steps:
-        elapsed = _ramp_value(ramps[-1], start) if ramps else 0
+        elapsed = _ramp_at(ramps, start) if ramps else 0
         ramps.append((start, elapsed, 1 if value else 0))
     return ramps
 
 
-def _ramp_value(ramp: tuple[int, int, int], t: int) -> int:
-    start, value, rate = ramp
-    return value + rate * (t - start)
-
-
-def _ramp_covering(ramps: Ramps, t: int) -> tuple[int, int, int]:
+def _ramp_covering(ramps: Ramps, t: int) -> Ramp:
     return ramps[bisect_right(ramps, t, key=lambda piece: piece[0]) - 1]
 
 
-def _ramp_at(ramps: Ramps, t: int) -> int:
-    return _ramp_value(_ramp_covering(ramps, t), t)
+def _ramp_at(ramps: Ramps, t: int) -> Exact | None:
+    start, value, rate = _ramp_covering(ramps, t)
+    return numbers.at(value, rate, t - start)
 
 
-def _compare_ramps(run: Run, ramps: Ramps, op: str, literal: Any) -> Steps:
-    """``ramps OP literal`` on right limits; a rising ramp crosses at an exact instant."""
+def _piece_at(ramps: Ramps, t: int) -> tuple[Exact | None, Exact]:
+    """The value and the rate at ``t``."""
+    start, value, rate = _ramp_covering(ramps, t)
+    return numbers.at(value, rate, t - start), rate
+
+
+def _sample_ramps(run: Run, instants: Iterable[int], piece_at: Callable[[int], tuple[Exact | None, Exact]]) -> Ramps:
+    """The ramps of ``piece_at`` (the value and rate at an instant) given every instant where it may change
+    its course, as :func:`_sample` does for steps; a piece that goes on as the previous one is merged."""
+    ramps: Ramps = []
+    for t in sorted({run.t0, *instants}):
+        if t >= run.end or t >= END_OF_TIME:
+            break
+        value, rate = piece_at(t)
+        if not ramps or not numbers.continues(ramps[-1], t, value, rate):
+            ramps.append((t, value, rate))
+    return ramps
+
+
+def _numeric(evaluator: _RunEvaluator, node: Node) -> Ramps:
+    """The ramps of a numeric timeline, or of a state timeline's numeric values (others null)."""
+    pieces = evaluator.timeline(node)
+    if kind_of(node) is Kind.NUMBER:
+        return pieces
+    return [(start, numbers.exact(value), 0) for start, value in pieces]
+
+
+def _combine(run: Run, combine: Callable[..., tuple[Exact, Exact]], *operands: Ramps) -> Ramps:
+    """The pointwise ``combine((value, rate), ...)`` of numeric operands; null where one of them is."""
+    def piece_at(t: int) -> tuple[Exact | None, Exact]:
+        pieces = [_piece_at(ramps, t) for ramps in operands]
+        if any(value is None for value, _ in pieces):
+            return None, 0
+        value, rate = combine(*pieces)
+        return numbers.whole(value), numbers.whole(rate)
+
+    return _sample_ramps(run, [start for ramps in operands for start, _, _ in ramps], piece_at)
+
+
+_ARITHMETIC: dict[str, Callable[[tuple[Exact, Exact], tuple[Exact, Exact]], tuple[Exact, Exact]]] = {
+    "+": lambda x, y: (x[0] + y[0], x[1] + y[1]),
+    "-": lambda x, y: (x[0] - y[0], x[1] - y[1]),
+    "*": lambda x, y: (x[0] * y[0], x[1] * y[0] + x[0] * y[1]),  # one side is a number: its rate is 0
+    "/": lambda x, y: (Fraction(x[0]) / y[0], Fraction(x[1]) / y[0]),  # y: a number, not 0
+}
+
+
+def _arithmetic(evaluator: _RunEvaluator, node: Arithmetic) -> Ramps:
+    left, right = _numeric(evaluator, node.left), _numeric(evaluator, node.right)
+    return _combine(evaluator.run, _ARITHMETIC[node.op], left, right)
+
+
+def _compare_ramps(run: Run, ramps: Ramps, op: str) -> Steps:
+    """``ramps OP 0`` on right limits: the sign of ``value + rate·ε`` (null: false), changing at
+    the first integer instant at or after an exact crossing."""
     instants = [start for start, _, _ in ramps]
-    if value_class(literal) == "number":
-        for start, value, rate in ramps:
-            if rate:  # first instant of the ramp whose value is at least the (whole) literal
-                instants.append(start + max(0, int(literal) - value))
+    instants += [numbers.crossing(start, value, rate) for start, value, rate in ramps if value is not None]
 
     def value_at(t: int) -> bool:
-        ramp = _ramp_covering(ramps, t)
-        return _compare_right_limit(_ramp_value(ramp, t), ramp[2], op, literal)
+        value, rate = _piece_at(ramps, t)
+        return value is not None and compare(numbers.sign(value, rate), op, 0)
 
     return _sample(run, instants, value_at)
 
 
-def _compare_right_limit(value: int, rate: int, op: str, literal: Any) -> bool:
-    """Compare ``value + rate * epsilon``: a rising value equal to the literal is just above it."""
-    if rate and compare(value, "==", literal):
-        return op in _OPS_TRUE_JUST_ABOVE
-    return compare(value, op, literal)
+def _compare(evaluator: _RunEvaluator, node: Compare) -> Steps:
+    if kind_of(node.operand) is Kind.NUMBER:
+        constant = [(evaluator.run.t0, numbers.exact(node.literal), 0)]
+        difference = _combine(evaluator.run, _ARITHMETIC["-"], evaluator.timeline(node.operand), constant)
+        return _compare_ramps(evaluator.run, difference, node.op)
+    holds = partial(compare, op=node.op, literal=node.literal)
+    return _pointwise(evaluator.run, holds, evaluator.timeline(node.operand))
+
+
+def _compare_timelines(evaluator: _RunEvaluator, node: CompareTimelines) -> Steps:
+    run = evaluator.run
+    if Kind.NUMBER in (kind_of(node.left), kind_of(node.right)):
+        left, right = _numeric(evaluator, node.left), _numeric(evaluator, node.right)
+        return _compare_ramps(run, _combine(run, _ARITHMETIC["-"], left, right), node.op)
+    return _pointwise(run, lambda left, right: compare(left, node.op, right),
+                      evaluator.timeline(node.left), evaluator.timeline(node.right))
+
+
+def _constant(evaluator: _RunEvaluator, node: Constant) -> Steps | Ramps:
+    if kind_of(node) is Kind.NUMBER:
+        return [(evaluator.run.t0, numbers.exact(node.literal), 0)]
+    return [(evaluator.run.t0, node.literal)]
+
+
+def _counted(run: Run, instants: list[int], window_ms: int | None) -> Ramps:
+    """How many of ``instants`` (sorted, repeats counting) are at or before t, or within ``(t - window, t]``."""
+    def piece_at(t: int) -> tuple[int, int]:
+        count = bisect_right(instants, t)
+        return (count if window_ms is None else count - bisect_right(instants, t - window_ms)), 0
+
+    expiries = [] if window_ms is None else [instant + window_ms for instant in instants]
+    return _sample_ramps(run, instants + expiries, piece_at)
+
+
+def _change_times(evaluator: _RunEvaluator, node: Node) -> list[int]:
+    """The instants after t0 at which a state or boolean timeline changes value."""
+    return [start for start, _ in evaluator.timeline(node)[1:]]
+
+
+def _duration_where_within(run: Run, spans: Spans, window_ms: int) -> Ramps:
+    """The time in ``[max(t0, t - window), t)`` covered by ``spans``; rate ``[b(t)] - [b(t - window)]``."""
+    def holds(t: int) -> bool:
+        return any(start <= t < end for start, end in spans)
+
+    def piece_at(t: int) -> tuple[int, int]:
+        low = max(run.t0, t - window_ms)
+        value = sum(max(0, min(end, t) - max(start, low)) for start, end in spans)
+        return value, int(holds(t)) - int(t - window_ms >= run.t0 and holds(t - window_ms))
+
+    edges = [edge for span in spans for edge in span if edge < math.inf]
+    return _sample_ramps(run, edges + [edge + window_ms for edge in edges], piece_at)
+
+
+def _time_since(run: Run, spans: Spans) -> Ramps:
+    """Null before the first span; 0 within a span; ``t - end`` of the latest span after it."""
+    starts = [start for start, _ in spans]
+
+    def piece_at(t: int) -> tuple[int | None, int]:
+        index = bisect_right(starts, t)
+        if index == 0:
+            return None, 0
+        end = spans[index - 1][1]
+        return (0, 0) if t < end else (t - end, 1)
+
+    return _sample_ramps(run, [edge for span in spans for edge in span if edge < math.inf], piece_at)
+
+
+def _first_event_to_state(run: Run, column: str) -> Steps:
+    carrying = [(t, event[column]) for t, event in run.events if event.get(column) is not None]
+    first = carrying[0] if carrying else (math.inf, None)
+    return _sample(run, [first[0]] if carrying else [], lambda t: first[1] if t >= first[0] else None)
+
+
+def _previous(run: Run, steps: Steps) -> Steps:
+    """At t: the value of the step before the one covering t (null during the first)."""
+    def value_at(t: int) -> Any:
+        index = bisect_right(steps, t, key=lambda step: step[0]) - 1
+        return steps[index - 1][1] if index > 0 else None
+
+    return _sample(run, [start for start, _ in steps], value_at)
+
+
+def _if(evaluator: _RunEvaluator, node: If) -> Steps | Ramps:
+    run, condition = evaluator.run, evaluator.timeline(node.condition)
+    if kind_of(node) is Kind.NUMBER:
+        branches = evaluator.timeline(node.then), evaluator.timeline(node.otherwise)
+        instants = [start for start, _ in condition] + [piece[0] for ramps in branches for piece in ramps]
+        return _sample_ramps(run, instants, lambda t: _piece_at(branches[0 if _value_at(condition, t) else 1], t))
+
+    def branch(operand: Node) -> Steps:  # a literal of a state timeline is its value, whatever its type
+        return [(run.t0, operand.literal)] if isinstance(operand, Constant) else evaluator.timeline(operand)
+
+    return _pointwise(run, lambda holds, then, otherwise: then if holds else otherwise,
+                      condition, branch(node.then), branch(node.otherwise))
+
+
+def _integral(run: Run, ramps: Ramps) -> Ramps:
+    """The integral from t0 of a flat timeline (null counting as 0): rising at the operand's value."""
+    integral: Ramps = []
+    for start, value, _ in ramps:
+        total = _ramp_at(integral, start) if integral else 0
+        integral.append((start, total, 0 if value is None else value))
+    return _sample_ramps(run, [start for start, _, _ in integral], lambda t: _piece_at(integral, t))
+
+
+TIMELINES: dict[type[Node], Callable[[_RunEvaluator, Any], Steps | Ramps]] = {
+    LatestEventToState: lambda e, node: _latest_event_to_state(e.run, node.column),
+    HasExisted: lambda e, node: _has_existed(e.run, [start for start, _ in e.true_spans(node.predicate)]),
+    HasExistedWithin: lambda e, node: _has_existed_within(e.run, e.true_spans(node.predicate), node.window_ms),
+    Not: lambda e, node: _pointwise(e.run, lambda value: not value, e.timeline(node.operand)),
+    And: lambda e, node: _pointwise(e.run, lambda left, right: left and right,
+                                    e.timeline(node.left), e.timeline(node.right)),
+    Or: lambda e, node: _pointwise(e.run, lambda left, right: left or right,
+                                   e.timeline(node.left), e.timeline(node.right)),
+    Compare: _compare,
+    CompareTimelines: _compare_timelines,
+    Constant: _constant,
+    Arithmetic: _arithmetic,
+    Negate: lambda e, node: _combine(e.run, lambda x: (-x[0], -x[1]), _numeric(e, node.operand)),
+    DurationWhere: lambda e, node: _duration_where(e.timeline(node.operand)),
+    Count: lambda e, node: _counted(e.run, _matching_times(e.run, node.predicate), None),
+    CountWithin: lambda e, node: _counted(e.run, _matching_times(e.run, node.predicate), node.window_ms),
+    CountChanges: lambda e, node: _counted(e.run, _change_times(e, node.operand), None),
+    CountChangesWithin: lambda e, node: _counted(e.run, _change_times(e, node.operand), node.window_ms),
+    DurationWhereWithin: lambda e, node: _duration_where_within(e.run, e.true_spans(node.operand), node.window_ms),
+    TimeSince: lambda e, node: _time_since(e.run, e.true_spans(node.predicate)),
+    FirstEventToState: lambda e, node: _first_event_to_state(e.run, node.column),
+    Previous: lambda e, node: _previous(e.run, e.timeline(node.operand)),
+    If: _if,
+    Integral: lambda e, node: _integral(e.run, _numeric(e, node.operand)),
+    DurationInCurState: lambda e, node: [(start, 0, 1) for start, _ in e.timeline(node.operand)],
+}
+"""The definition of each timeline node type, over one run: step lists, or ramps for numeric timelines."""
 
 
 # --- predicates -------------------------------------------------------------------
@@ -276,15 +458,16 @@ def _matching_times(run: Run, predicate: Node) -> list[int]:
 
 
 def _matches(predicate: Node, event: dict[str, Any]) -> bool:
-    if isinstance(predicate, FieldCompare):
-        return compare(event.get(predicate.column), predicate.op, predicate.literal)
-    if isinstance(predicate, PredNot):
-        return not _matches(predicate.operand, event)
-    if isinstance(predicate, PredAnd):
-        return _matches(predicate.left, event) and _matches(predicate.right, event)
-    if isinstance(predicate, PredOr):
-        return _matches(predicate.left, event) or _matches(predicate.right, event)
-    raise TypeError(f"not an event predicate: {predicate!r}")
+    return PREDICATES[type(predicate)](predicate, event)
+
+
+PREDICATES: dict[type[Node], Callable[[Any, dict[str, Any]], bool]] = {
+    FieldCompare: lambda p, event: compare(event.get(p.column), p.op, p.literal),
+    PredNot: lambda p, event: not _matches(p.operand, event),
+    PredAnd: lambda p, event: _matches(p.left, event) and _matches(p.right, event),
+    PredOr: lambda p, event: _matches(p.left, event) or _matches(p.right, event),
+}
+"""Whether an event matches a predicate, per predicate node type."""
 
 
 # --- change records ---------------------------------------------------------------
@@ -305,8 +488,8 @@ def _ramp_records(run: Run, name: str, ramps: Ramps) -> list[dict[str, Any]]:
     previous = None
     for ramp in ramps:
         start, value, rate = ramp
-        if previous is None or (_ramp_value(previous, start), previous[2]) != (value, rate):
-            records.append(_record(run, name, start, value, rate=rate))
+        if previous is None or not numbers.continues(previous, start, value, rate):
+            records.append(_record(run, name, start, numbers.shown(value), rate=numbers.shown(rate)))
             previous = ramp
     if run.end < math.inf:
         records.append(_record(run, name, run.end, None, rate=0))

@@ -32,7 +32,7 @@ import orjson
 
 from dsl.render import render
 from dsl.spec import Spec, load_spec
-from engine.codegen import NEVER
+from engine.events import END_OF_TIME
 from engine.decode import Event
 from engine.records import aggregate_order, change_order
 from operators.aggregates import CONTRIBUTIONS, CombineFunction, aggregate_key
@@ -147,7 +147,7 @@ def _run(spec_text: str, arrivals: list[Event], bound: int, restore_at: int | No
             late += pipeline.late
             pipeline = _Pipeline(spec_text, restored=pipeline.checkpoint())
         pipeline.arrive(event, bound)
-    pipeline.advance(NEVER)  # the end of a bounded input: Flink's largest watermark
+    pipeline.advance(END_OF_TIME)  # the end of a bounded input: Flink's largest watermark
     changes += pipeline.changes
     aggregates += pipeline.aggregates
     late += pipeline.late

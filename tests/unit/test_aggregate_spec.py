@@ -86,6 +86,8 @@ def test_the_plan_shares_aggregate_nodes_with_the_outputs():
         ("  by: s | aggregate(count)\n", 8, 7,
          "aggregate 'by': only numeric and boolean timelines aggregate, got a state timeline"),
         ("  by: dd | aggregate(count)\n", 8, 7, "aggregate 'by': unknown timeline 'dd' (did you mean 'd'?)"),
+        ("  by: d * 0.5 | aggregate(count)\n", 8, 9,
+         "aggregate 'by': a numeric timeline aggregates when it is one of duration_where, duration_in_cur_state"),
     ],
 )
 def test_pipe_form_errors_are_located(added, line, column, message):

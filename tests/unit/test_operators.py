@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import orjson
 
-from engine.codegen import NEVER
+from engine.events import END_OF_TIME
 from operators.aggregates import CONTRIBUTIONS, CombineFunction, aggregate_key
 from operators.timelines import TimelineFunction
 from tests.flink_fakes import KeyedHarness
@@ -45,7 +45,7 @@ def test_a_key_has_one_timer_and_its_state_goes_when_its_session_ends():
     ticked = operator.advance_watermark(10_000)
     assert ticked == [(CONTRIBUTIONS.tag_id, ("seeks", '["x"]', 10_000, 5000))]
     assert operator.timers == {(20_000, "b")}
-    ended = operator.advance_watermark(NEVER)
+    ended = operator.advance_watermark(END_OF_TIME)
     assert records(ended)[-1] == {"key": "a", "timeline": "recent_seek", "time": 61_000, "value": None}
     assert operator.timers == set() and operator.keys_with_state() == set()
 
@@ -97,7 +97,7 @@ def test_the_timeline_function_counts_what_it_does():
     emitted = operator.process_element(batch(("a", 1000, [{"action": "seek", "cdn": "x"}])))
     emitted += operator.process_element(batch(("c", 2000, [{"action": "play"}])))
     assert operator.metrics[("activeKeys",)] == 2
-    emitted += operator.advance_watermark(NEVER)
+    emitted += operator.advance_watermark(END_OF_TIME)
     metrics = operator.metrics
     assert metrics.keys() == {("instantsApplied",), ("timersFired",), ("timeline", "recent_seek", "changeRecords"),
                               ("activeKeys",), ("eventTimeLag",)}
@@ -105,7 +105,7 @@ def test_the_timeline_function_counts_what_it_does():
     assert metrics[("timeline", "recent_seek", "changeRecords")] == len(records(emitted)) == 5
     assert metrics[("activeKeys",)] == 0  # both sessions ended
     assert metrics[("timersFired",)] >= 2  # at least each session's end
-    assert metrics[("eventTimeLag",)] < 0  # the last watermark was NEVER, far past the wall clock
+    assert metrics[("eventTimeLag",)] < 0  # the last watermark was END_OF_TIME, far past the wall clock
 
 
 def keyed_pairs(outputs: list) -> list[tuple[str, dict]]:
@@ -127,8 +127,8 @@ def test_for_a_pulsar_sink_each_change_record_comes_with_its_entity_key():
     keyed = KeyedHarness(TimelineFunction(SPEC, keyed_records=True), key_of=lambda _: "b")
     text = timeline_operator()
     instants = batch(("s:1\n\u00e9", 1000, [{"action": "seek", "cdn": "x"}]), ("s2", 1000, [{"action": "play"}]))
-    pairs = keyed_pairs(keyed.process_element(instants)) + keyed_pairs(keyed.advance_watermark(NEVER))
-    expected = records(text.process_element(instants)) + records(text.advance_watermark(NEVER))
+    pairs = keyed_pairs(keyed.process_element(instants)) + keyed_pairs(keyed.advance_watermark(END_OF_TIME))
+    expected = records(text.process_element(instants)) + records(text.advance_watermark(END_OF_TIME))
     assert [record for _, record in pairs] == expected and len(expected) == 5
     assert all(key == record["key"] for key, record in pairs)
 

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from dsl.spec import load_spec_file
+from dsl.spec import load_spec, load_spec_file
+from engine.decode import Event
 from cli.main import read_events
 from cli.plot import plot_key, timeline_changes
 
@@ -55,3 +56,14 @@ def test_a_key_without_events_is_an_error(tmp_path):
 def test_an_unknown_timeline_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="unknown timeline.*bogus"):
         plot_key(SPEC, EVENTS, "s1", tmp_path / "s1.png", timelines=["cirr", "bogus"])
+
+
+def test_a_numeric_timeline_below_zero_with_a_null_span_and_any_rate(tmp_path):
+    spec = load_spec("name: n\nkey: sessionId\ntime: ts\ntimelines:\n  margin: 'latest_event_to_state(bitrate) / 1000"
+                     " - 1.5 - duration_where(latest_event_to_state(playerStateChange) == \"buffer\") * 0.5'\n")
+    events = [Event("s", 1000, {"bitrate": 2000, "playerStateChange": "buffer"}),
+              Event("s", 3000, {"bitrate": "n/a"}), Event("s", 4000, {"bitrate": 1000})]
+    figure = plot_key(spec, events, "s", tmp_path / "n.png")
+    low, high = figure.axes[-1].get_ylim()
+    assert low < -1500.5 and high > 0.5  # 0.5 at t0, null on [3000, 4000), -1500.5 at 4000 and falling
+    assert figure.axes[-1].get_ylabel() == "margin"

@@ -47,11 +47,10 @@ def test_canonical_spelling(written, rendered):
 
 texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=8)
 wide_literals = texts | st.integers(-10**20, 10**20) | st.floats(allow_nan=False, allow_infinity=False) | st.booleans()
-wide_booleans, wide_numerics, wide_states = strategies.trees(st.sampled_from(("a", "b1", "user id", "true", "")) | texts,
-                                                             wide_literals)
+wide = strategies.trees(st.sampled_from(("a", "b1", "user id", "true", "")) | texts, wide_literals)
 
 
 @settings(max_examples=300, deadline=None)
-@given(strategies.timelines | wide_booleans | wide_numerics | wide_states)
+@given(strategies.timelines | wide.booleans | wide.numerics | wide.states)
 def test_random_trees_round_trip(tree):
     assert parse_expression(render(tree)) == tree

@@ -7,7 +7,7 @@ import pytest
 from dsl.plan import compile_plan
 from dsl.spec import load_spec
 from engine import reference
-from engine.codegen import NEVER
+from engine.events import END_OF_TIME
 from engine.incremental import Engine, to_record
 from engine.keyed import KeyedTimelines
 from engine.layout import PlanChanged
@@ -49,7 +49,7 @@ def upgraded_run(old_text: str) -> list[bytes]:
     new = KeyedTimelines(Engine(compile_plan(load_spec(NEW))))
     before = [event for event in EVENTS if event["t"] <= UPGRADE_AFTER]
     state_json, records = feed(old, None, before, UPGRADE_AFTER)
-    _, after = feed(new, state_json, EVENTS[len(before):], NEVER)
+    _, after = feed(new, state_json, EVENTS[len(before):], END_OF_TIME)
     return records + after
 
 
@@ -114,7 +114,7 @@ def contributions(old_text: str, new_text: str) -> list[tuple[str, int]]:
         if event is EVENTS[3]:  # the first event after the upgrade
             key_state = new.from_json(old.to_json(key_state))
         outputs += keyed.on_instant(key_state, event["t"], [event])
-    outputs += new.on_watermark(key_state, NEVER)
+    outputs += new.on_watermark(key_state, END_OF_TIME)
     return [(output.aggregate, output.time) for output in outputs if hasattr(output, "aggregate")]
 
 
