@@ -362,13 +362,31 @@ OPERATORS: dict[type, Callable[[Evaluation, Any], Steps | Ramps]] = {
 """The operators with a columnar form; an expression using any other runs on the incremental engine."""
 
 
+def _over_events(node: nodes.HasExisted | nodes.HasExistedWithin) -> bool:
+    return type(node.predicate) in PREDICATES
+
+
+def _whole_if_numeric(node: nodes.Compare) -> bool:
+    fractional = isinstance(node.literal, float) and not node.literal.is_integer()
+    return not (fractional and type(node.operand) in (nodes.DurationWhere, nodes.DurationInCurState))
+
+
+_FORMS: dict[type, Callable[[Any], bool]] = {
+    nodes.HasExisted: _over_events,
+    nodes.HasExistedWithin: _over_events,
+    nodes.Compare: _whole_if_numeric,
+}
+"""The operators whose entry covers only some of their forms: a node of another form has none."""
+
+
 def uncovered(node: nodes.Node) -> list[str]:
     """The operators of ``node`` without a columnar form (names of node classes, sorted)."""
     missing: set[str] = set()
     stack = [node]
     while stack:
         top = stack.pop()
-        if type(top) not in OPERATORS and type(top) not in PREDICATES:
+        covered = type(top) in OPERATORS or type(top) in PREDICATES
+        if not covered or not _FORMS.get(type(top), bool)(top):
             missing.add(type(top).__name__)
         stack.extend(nodes.children(top))
     return sorted(missing)

@@ -62,8 +62,9 @@ def spec_columns(spec: Spec) -> tuple[str, ...]:
     found: dict[str, None] = {}
 
     def visit(node: nodes.Node) -> None:
-        if isinstance(node, (nodes.FieldCompare, nodes.LatestEventToState)):
-            found[node.column] = None
+        column = getattr(node, "column", None)  # the nodes that read an event field name it so
+        if column is not None:
+            found[column] = None
         for child in nodes.children(node):
             visit(child)
 

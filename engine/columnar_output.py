@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from dsl.nodes import Kind
+from dsl.typecheck import WHOLE_NUMERIC
 from dsl.spec import Spec
 
 AGGREGATES = pa.schema([("metric", pa.string()), ("group", pa.string()), ("time", pa.int64()),
@@ -29,8 +30,7 @@ def change_lines(changes: pa.Table) -> bytes:
     names = pc.dictionary_encode(changes["timeline"]).combine_chunks()
     quoted_names = pa.array([orjson.dumps(name).decode() for name in names.dictionary.to_pylist()], pa.string())
     rate = changes["rate"].combine_chunks()
-    rate_text = pc.if_else(pc.is_null(rate), pa.scalar("}\n"),
-                           pc.binary_join_element_wise(',"rate":', pc.cast(rate, pa.string()), "}\n", ""))
+    rate_text = pc.if_else(pc.is_null(rate), pa.scalar("}\n"), pc.binary_join_element_wise(',"rate":', rate, "}\n", ""))
     lines = pc.binary_join_element_wise(
         '{"key":', quoted_keys.take(keys.indices), ',"timeline":', quoted_names.take(names.indices),
         ',"time":', pc.cast(changes["time"].combine_chunks(), pa.string()),
@@ -50,25 +50,27 @@ def aggregate_lines(records: Iterable[dict[str, Any]]) -> bytes:
 
 def write_change_parquet(changes: pa.Table, spec: Spec, folder: Path, part: str) -> None:
     """One Parquet file per output timeline, ``folder/<timeline>/<part>.parquet``: key, time, value
-    typed by the timeline's kind (int64, bool, or a state's value as JSON text), rate (int8, numeric only)."""
+    typed by the timeline's kind (bool, a state's value as JSON text, int64 for numeric timelines whose values are
+    always whole, else float64), rate (numeric only, typed as the value)."""
     for name in spec.outputs:
         rows = changes.filter(pc.equal(changes["timeline"], name))
         kind = spec.kinds[name]
-        columns = {"key": rows["key"], "time": rows["time"], "value": _typed(rows["value"], kind)}
+        number = pa.int64() if isinstance(spec.timelines[name], WHOLE_NUMERIC) else pa.float64()
+        columns = {"key": rows["key"], "time": rows["time"], "value": _typed(rows["value"], kind, number)}
         if kind is Kind.NUMBER:
-            columns["rate"] = rows["rate"]
+            columns["rate"] = _typed(rows["rate"], kind, number)
         (folder / name).mkdir(parents=True, exist_ok=True)
         pq.write_table(pa.table(columns), folder / name / f"{part}.parquet")
 
 
-def _typed(texts: pa.ChunkedArray, kind: Kind) -> pa.Array:
+def _typed(texts: pa.ChunkedArray, kind: Kind, number: pa.DataType) -> pa.Array:
     texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
     if kind is Kind.STATE:
         return texts
     present = pc.if_else(pc.equal(texts, "null"), pa.scalar(None, pa.string()), texts)
     if kind is Kind.BOOL:
         return pc.equal(present, "true")
-    return pc.cast(present, pa.int64())
+    return pc.cast(present, number)
 
 
 def write_aggregate_parquet(records: list[dict[str, Any]], path: Path) -> None:

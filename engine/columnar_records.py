@@ -10,8 +10,8 @@ Outputs and aggregates that use an operator without a columnar form are
 evaluated by the incremental engine over the same events, into the same tables.
 
 The change table: ``key`` (string), ``timeline`` (string), ``time`` (int64),
-``value`` (the value as JSON text, ``null`` at a run's end), ``rate`` (int8,
-null for state and boolean timelines), sorted by key, timeline and time.
+``value`` (the value as JSON text, ``null`` at a run's end), ``rate`` (the rate as
+JSON text, null for state and boolean timelines), sorted by key, timeline and time.
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ from engine.ticks import Contribution
 from engine.values import canonical
 
 CHANGES = pa.schema([("key", pa.string()), ("timeline", pa.string()), ("time", pa.int64()),
-                     ("value", pa.string()), ("rate", pa.int8())])
+                     ("value", pa.string()), ("rate", pa.string())])
 FOLDS = pa.schema([("metric", pa.string()), ("group", pa.string()), ("time", pa.int64()),
                    ("count", pa.int64()), ("sum", pa.int64()), ("min", pa.int64()), ("max", pa.int64())])
 _BOOLEANS = pa.array(["false", "true"])
@@ -135,7 +135,7 @@ def _output_records(evaluation: Evaluation, node: nodes.Node, ends: bool):
         time = np.concatenate((time, runs.end))
         value = pa.concat_arrays([value, pa.array(["null"] * len(runs), pa.string())])
         rate = None if rate is None else np.concatenate((rate, np.zeros(len(runs), dtype=np.int64)))
-    rates = pa.nulls(len(run), pa.int8()) if rate is None else pa.array(rate.astype(np.int8))
+    rates = pa.nulls(len(run), pa.string()) if rate is None else pc.cast(pa.array(rate), pa.string())
     return runs.key[run], time, value, rates
 
 
@@ -245,7 +245,7 @@ def _engine_result(spec: Spec, events: EventTable) -> tuple[pa.Table, list[tuple
         "timeline": [record["timeline"] for record in records],
         "time": pa.array([record["time"] for record in records], pa.int64()),
         "value": [orjson.dumps(record["value"]).decode() for record in records],
-        "rate": pa.array([record.get("rate") for record in records], pa.int8()),
+        "rate": [None if record.get("rate") is None else orjson.dumps(record["rate"]).decode() for record in records],
     }, schema=CHANGES)
     return changes, shares
 
