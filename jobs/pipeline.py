@@ -182,8 +182,11 @@ class Front:
     dead_letters: DataStream  # JSON strings: bad events (from decode) and late ones (from instants)
 
 
-def instants_of(env: StreamExecutionEnvironment, key_field: str, time_field: str, config: JobConfig) -> Front:
-    """Source, decode, ``key_by``, [idle-advance,] instants: all Java operators."""
+def instants_of(env: StreamExecutionEnvironment, key_field: str, time_field: str, config: JobConfig,
+                in_input_order: bool = False) -> Front:
+    """Source, decode, ``key_by``, [idle-advance,] instants: all Java operators. ``in_input_order``: the events
+    of one instant in the order of their positions in the files (for the BATCH mode, whose sort is not stable),
+    rather than in arrival order."""
     decode, instants = jvm().timeline.flink.decode, jvm().timeline.flink.instants
     decoding = (key_field, time_field, config.watermark.max_future_ms or -1)
     split = source_stream(env, config, decoding)._j_data_stream.process(decode.SplitDeadLetters(), decode.Decoded.type())
@@ -192,7 +195,8 @@ def instants_of(env: StreamExecutionEnvironment, key_field: str, time_field: str
     if config.watermark.advance_when_idle:
         advance = jvm().timeline.flink.watermark.IdleAdvance(config.watermark.idle_timeout_ms, IDLE_CHECK_MS)
         keyed = reinterpret(keyed.transform("idle-advance", decode.Decoded.type(), advance).uid("idle-advance"))
-    grouped = keyed.process(instants.Instants(), instants.Instants.outputType())
+    grouping = instants.Instants.inInputOrder() if in_input_order else instants.Instants()
+    grouped = keyed.process(grouping, instants.Instants.outputType())
     grouped.uid("instants").name("instants")
     dead_letters = DataStream(split.getSideOutput(decode.SplitDeadLetters.deadLetters()))
     return Front(KeyedStream(reinterpret(grouped), INSTANT, DataStream(grouped)),

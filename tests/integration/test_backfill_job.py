@@ -5,20 +5,41 @@ import subprocess
 import sys
 from pathlib import Path
 
+import random
+
 import orjson
 import pytest
 
 from sessions.generate import generate_sessions
 from cli.main import main
 
-from .conftest import JOB_TIMEOUT_S, ROOT, timeline_run
+from .conftest import JOB_TIMEOUT_S, ROOT, TIMELINE, timeline_run
 
 pytestmark = pytest.mark.flink
 CIRR_BY_CDN = ROOT / "examples" / "cirr-by-cdn.yaml"
 
 
+LATEST_STATE = """\
+name: latest_state
+key: sessionId
+time: ts
+timelines:
+  state: latest_event_to_state(playerStateChange)
+outputs: [state]
+"""
+
+
 def sorted_lines(folder: Path) -> list[bytes]:
     return sorted(line for part in folder.glob("part-*") for line in part.read_bytes().splitlines())
+
+
+def backfill_job(spec: Path, cwd: Path, *args: str) -> None:
+    """``jobs.backfill`` from file:events.jsonl to file:batch at parallelism 2, in batches of 4096 characters."""
+    batch = subprocess.run([sys.executable, "-m", "jobs.backfill", "--spec", str(spec), "--source",
+                            "file:events.jsonl", "--sink", "file:batch", "--parallelism", "2",
+                            "--batch-chars", "4096", *args],
+                           cwd=cwd, capture_output=True, text=True, timeout=JOB_TIMEOUT_S)
+    assert batch.returncode == 0, batch.stderr[-5000:]
 
 
 def test_the_batch_job_writes_the_streaming_jobs_records(tmp_path: Path, capsys):
@@ -27,10 +48,7 @@ def test_the_batch_job_writes_the_streaming_jobs_records(tmp_path: Path, capsys)
     (tmp_path / "events.jsonl").write_bytes(b"".join(orjson.dumps(event) + b"\n" for event in events))
 
     timeline_run("--source", "file:events.jsonl", "--sink", "file:streaming", cwd=tmp_path, spec=CIRR_BY_CDN)
-    batch = subprocess.run([sys.executable, "-m", "jobs.backfill", "--spec", str(CIRR_BY_CDN), "--source",
-                            "file:events.jsonl", "--sink", "file:batch", "--parallelism", "2"],
-                           cwd=tmp_path, capture_output=True, text=True, timeout=JOB_TIMEOUT_S)
-    assert batch.returncode == 0, batch.stderr[-5000:]
+    backfill_job(CIRR_BY_CDN, tmp_path)
 
     for output in ("changes", "aggregates", "dead-letters"):
         assert sorted_lines(tmp_path / "batch" / output) == sorted_lines(tmp_path / "streaming" / output)
@@ -40,3 +58,24 @@ def test_the_batch_job_writes_the_streaming_jobs_records(tmp_path: Path, capsys)
     assert sorted_lines(tmp_path / "local" / "changes") == sorted_lines(tmp_path / "batch" / "changes")
     assert sorted((tmp_path / "local" / "aggregates.jsonl").read_bytes().splitlines()) == \
         sorted_lines(tmp_path / "batch" / "aggregates")
+
+
+def test_events_of_one_key_at_one_time_keep_their_file_order(tmp_path: Path):
+    """Many keys, each with 25 events at each of its instants whose states differ: the last line wins, in the
+    streaming job, in timeline eval and in the batch job, whose sort by key and time is not stable."""
+    rng = random.Random(26)
+    events = [{"sessionId": f"s{key}", "ts": 1_700_000_000_000 + instant * 1000,
+               "playerStateChange": rng.choice(["play", "buffer", "pause", "stop"])}
+              for instant in range(4) for _ in range(25) for key in range(60)]
+    (tmp_path / "events.jsonl").write_bytes(b"".join(orjson.dumps(event) + b"\n" for event in events))
+    spec = tmp_path / "latest.yaml"
+    spec.write_text(LATEST_STATE)
+
+    timeline_run("--source", "file:events.jsonl", "--sink", "file:streaming", cwd=tmp_path, spec=spec)
+    backfill_job(spec, tmp_path)
+    evaluated = subprocess.run([str(TIMELINE), "eval", str(spec), "events.jsonl"], cwd=tmp_path,
+                               capture_output=True, check=True).stdout.splitlines()
+
+    assert len(evaluated) > 120
+    assert sorted_lines(tmp_path / "batch" / "changes") == sorted_lines(tmp_path / "streaming" / "changes") \
+        == sorted(evaluated)

@@ -3,6 +3,7 @@ package timeline.flink.decode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.reader.StreamFormat;
@@ -13,11 +14,18 @@ import org.apache.flink.types.Row;
  * Files of JSON lines to {@link Decoded} rows, as {@code timeline eval} reads them: a line ends at each
  * {@code \n} (nothing else ends one, a last line may lack it), blank lines are skipped, every other line
  * is decoded by {@link EventDecoder} at the clock of reading.
+ *
+ * <p>Each decoded line is placed in the input ({@link Decoded#position}, so that input order survives a
+ * sort): the number of its file in the order this format's reader opened them (a source reader reads its
+ * files one after another) times 2<sup>40</sup>, plus the byte offset of the line in its file.
  */
 public final class JsonLinesFormat implements StreamFormat<Row> {
     private static final long serialVersionUID = 1L;
 
+    private static final int OFFSET_BITS = 40;  // files up to 1 TiB
+
     private final EventDecoder decoder;
+    private final AtomicLong filesOpened = new AtomicLong();
 
     public JsonLinesFormat(String keyField, String timeField, long maxFutureMs) {
         this.decoder = new EventDecoder(keyField, timeField, maxFutureMs);
@@ -25,14 +33,19 @@ public final class JsonLinesFormat implements StreamFormat<Row> {
 
     @Override
     public Reader<Row> createReader(Configuration config, FSDataInputStream stream, long fileLen, long splitEnd) {
-        return new LineReader(stream, decoder);
+        return new LineReader(stream, firstPosition(0), decoder);
     }
 
     @Override
     public Reader<Row> restoreReader(Configuration config, FSDataInputStream stream, long restoredOffset,
                                      long fileLen, long splitEnd) throws IOException {
         stream.seek(restoredOffset);
-        return createReader(config, stream, fileLen, splitEnd);
+        return new LineReader(stream, firstPosition(restoredOffset), decoder);
+    }
+
+    /** The position of the next file's byte at {@code offset}. */
+    private long firstPosition(long offset) {
+        return (filesOpened.getAndIncrement() << OFFSET_BITS) + offset;
     }
 
     @Override
@@ -50,11 +63,14 @@ public final class JsonLinesFormat implements StreamFormat<Row> {
         private final EventDecoder decoder;
         private final byte[] buffer = new byte[1 << 16];
         private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+        private long bufferOffset;  // the position of buffer[0]
         private int position;
         private int limit;
+        private long linePosition;  // of the line nextLine returned last
 
-        LineReader(InputStream stream, EventDecoder decoder) {
+        LineReader(InputStream stream, long position, EventDecoder decoder) {
             this.stream = stream;
+            this.bufferOffset = position;
             this.decoder = decoder;
         }
 
@@ -64,7 +80,7 @@ public final class JsonLinesFormat implements StreamFormat<Row> {
             while ((next = nextLine()) != null) {
                 Row decoded = decoder.decode(next, System.currentTimeMillis());
                 if (decoded != null) {
-                    return decoded;
+                    return Decoded.at(decoded, linePosition);
                 }
             }
             return null;
@@ -73,8 +89,10 @@ public final class JsonLinesFormat implements StreamFormat<Row> {
         /** The next line without its {@code \n}, null at the end of the file. */
         private byte[] nextLine() throws IOException {
             line.reset();
+            linePosition = bufferOffset + position;
             while (true) {
                 if (position == limit) {
+                    bufferOffset += limit;
                     limit = stream.read(buffer);
                     position = 0;
                     if (limit <= 0) {

@@ -83,6 +83,11 @@ public final class InstantBatches extends AbstractStreamOperator<Row>
         if (batch.length() > 1) {
             batch.append(',');
         }
+        append(batch, instant);
+    }
+
+    /** Appends {@code instant} to a batch's text: {@code [key,time,[event,...]]}. */
+    static void append(StringBuilder batch, Tuple3<String, Long, String> instant) {
         JsonStrings.append(batch.append('['), instant.f0).append(',').append((long) instant.f1).append(",[")
                 .append(instant.f2.replace(Instants.PAYLOAD_SEPARATOR, ',')).append("]]");
     }
