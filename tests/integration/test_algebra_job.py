@@ -7,7 +7,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from cli.generate import generate_sessions
+from sessions.generate import generate_sessions
 from dsl.plan import compile_plan
 from dsl.spec import load_spec_file
 from engine import batch, reference
