@@ -34,7 +34,7 @@ from pyflink.common import Configuration, Encoder, Types, WatermarkStrategy
 from pyflink.common.serialization import SimpleStringSchema
 from pyflink.datastream import (
     DataStream, DataStreamSink, KeyedProcessFunction, KeyedStream, StreamExecutionEnvironment)
-from pyflink.datastream.connectors import Source
+from pyflink.datastream.connectors import Sink, Source
 from pyflink.datastream.connectors.base import DeliveryGuarantee
 from pyflink.datastream.connectors.file_system import (
     BucketAssigner, FileSink, FileSource, OutputFileConfig, StreamFormat)
@@ -299,8 +299,10 @@ def sink_output(stream: DataStream, config: JobConfig, output: str, uid: str) ->
     return stream.sink_to(target).uid(uid).name(uid)
 
 
-def _pulsar_sink(sink: PulsarSinkConfig, output: str) -> PulsarSink:
-    """The sink of ``output``'s topic; keyed outputs get message keys and key-hash routing."""
+def _pulsar_sink(sink: PulsarSinkConfig, output: str) -> Sink:
+    """The sink of ``output``'s topic; keyed outputs get message keys and key-hash routing. At exactly-once
+    it is wrapped in ``timeline.flink.transactions.ExactlyOncePulsarSink``: a restore aborts the transactions
+    the failed attempt left open (docs/job.md, "Crash and resume")."""
     exactly_once = sink.delivery == "exactly-once"
     builder = (PulsarSink.builder()
                .set_service_url(sink.service_url)
@@ -318,6 +320,8 @@ def _pulsar_sink(sink: PulsarSinkConfig, output: str) -> PulsarSink:
         builder.set_topic_routing_mode(TopicRoutingMode.MESSAGE_KEY_HASH)
     else:
         builder.set_serialization_schema(SimpleStringSchema()).set_topic_routing_mode(TopicRoutingMode.ROUND_ROBIN)
+    if exactly_once:
+        return Sink(jvm().timeline.flink.transactions.ExactlyOncePulsarSink.of(builder._j_pulsar_sink_builder.build()))
     return builder.build()
 
 

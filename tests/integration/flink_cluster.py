@@ -74,6 +74,14 @@ class FlinkCluster:
         return self.wait(f"a checkpoint of {job} after the {count}th",
                          lambda: (n := self.completed_checkpoints(job)) > count and n)
 
+    def restored_after(self, job: str, moment: float) -> float:
+        """Until ``job`` has restored a checkpoint after the wall-clock ``moment``; when (monotonic clock)."""
+        def restored() -> float | None:
+            latest = self.rest(f"/jobs/{job}/checkpoints")["latest"]["restored"]
+            return latest and latest["restore_timestamp"] / 1000 > moment and latest["restore_timestamp"] / 1000
+        at = self.wait(f"job {job} restored", restored)
+        return time.monotonic() - (time.time() - at)
+
     def wait_finished(self, job: str) -> None:
         def finished() -> bool:
             state = self.job(job)["state"]

@@ -22,10 +22,13 @@ from cli.generate import generate_sessions
 
 from .conftest import CIRR, FLUSH_KEY, canonical, flush_event, read_messages, read_until_complete
 from .flink_cluster import FlinkCluster
+from .live_stream import LiveInput, OutputWatch
 from .test_job import BOUND_MS, expected_records
 
 pytestmark = [pytest.mark.cluster, pytest.mark.pulsar]
-
+# a reader waits no longer than this after the job's restore (or the broker's return) for a record: far
+# below the default transaction timeout (3 h) that a transaction left open would make it wait
+FLOWING_AGAIN_S = 120
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +109,57 @@ def test_a_lost_taskmanager_and_a_broker_restart_lose_nothing(cluster, pulsar_ur
         cluster.script("flink", "cancel", job)
     print(f"\nfailover: {len(events) + 1:,} events (batched), parallelism 2; {figures}")
     assert figures["missing"] == figures["wrong"] == 0
+
+
+def lose_a_taskmanager(cluster: FlinkCluster, job: str, watch: OutputWatch) -> dict[str, float]:
+    """kill -9 of a TaskManager once records flow and a checkpoint completed after them, and a new one added;
+    seconds from the kill to the restore and to the first record a reader gets after the restore."""
+    watch.first_after(0)
+    cluster.wait_checkpoint_after(job, cluster.completed_checkpoints(job))
+    killed_at, killed = time.time(), time.monotonic()
+    cluster.kill_taskmanager(next(iter(cluster.taskmanager_pids())))
+    cluster.add_taskmanager()
+    restored = cluster.restored_after(job, killed_at)
+    first = watch.first_after(restored, within_s=FLOWING_AGAIN_S)
+    assert cluster.logged("which an earlier attempt left open"), "the restore aborted no transaction"
+    return {"restored_s": round(restored - killed, 1), "first_record_s": round(first - killed, 1)}
+
+
+def restart_the_broker(url: str, watch: OutputWatch) -> dict[str, float]:
+    """The broker stopped and started on its data; seconds from the stop to its return and to the first
+    record a reader gets after that."""
+    stopped = time.monotonic()
+    broker(url, "restart")
+    back = time.monotonic()
+    first = watch.first_after(back, within_s=FLOWING_AGAIN_S)
+    return {"outage_s": round(back - stopped, 1), "first_record_s": round(first - stopped, 1)}
+
+
+def test_exactly_once_output_flows_on_after_a_lost_taskmanager_and_a_broker_restart(
+        cluster, pulsar_url, topic, tmp_path):
+    """Live input, exactly-once with the default transaction timeout (3 h): kill -9 of a TaskManager
+    mid-stream, then a broker restart. A reader gets records again soon after each (the restore aborts
+    the transaction the lost attempt left open), and every record of ``timeline eval`` once."""
+    watch = OutputWatch(pulsar_url, topic("out"))
+    live = LiveInput(pulsar_url, topic("in"), sessions=1500, span_ms=600_000, disorder_ms=BOUND_MS - 500, seed=47)
+    job = cluster.submit("-p", "2", str(CIRR), *job_args(
+        pulsar_url, topic("in"), topic("out"), tmp_path, "sink.pulsar.delivery=exactly-once",
+        "checkpoint.restart_max_delay=5s"))
+    try:
+        cluster.wait_running(job)
+        figures = {"taskmanager_lost": lose_a_taskmanager(cluster, job, watch),
+                   "broker_restart": restart_the_broker(pulsar_url, watch)}
+        events = live.stop()
+        send(pulsar_url, topic("in"), [flush_event(events)])
+        expected = expected_records(events)
+        records = watch.until_complete(expected)
+    finally:
+        live.stop()
+        watch.stop()
+        cluster.script("flink", "cancel", job)
+    figures.update(comparison(records, expected))
+    print(f"\nexactly-once, live input: {len(events):,} events, parallelism 2; {figures}")
+    assert figures["missing"] == figures["wrong"] == figures["duplicates"] == 0
 
 
 def test_savepoint_and_resume_at_another_parallelism(cluster, pulsar_url, topic, tmp_path):
