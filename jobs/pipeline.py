@@ -293,13 +293,13 @@ def sink_output(stream: DataStream, config: JobConfig, output: str, uid: str) ->
     """Sink one output (``changes``, ``aggregates`` or ``dead_letters``) to its topic or folder."""
     sink = config.sink
     if isinstance(sink, PulsarSinkConfig):
-        target = _pulsar_sink(sink, output)
+        target = _pulsar_sink(sink, output, config.checkpoint.interval_ms)
     else:
         target = file_sink(getattr(sink, output))
     return stream.sink_to(target).uid(uid).name(uid)
 
 
-def _pulsar_sink(sink: PulsarSinkConfig, output: str) -> Sink:
+def _pulsar_sink(sink: PulsarSinkConfig, output: str, checkpoint_interval_ms: int) -> Sink:
     """The sink of ``output``'s topic; keyed outputs get message keys and key-hash routing. At exactly-once
     it is wrapped in ``timeline.flink.transactions.ExactlyOncePulsarSink``: a restore aborts the transactions
     the failed attempt left open (docs/job.md, "Crash and resume")."""
@@ -321,7 +321,8 @@ def _pulsar_sink(sink: PulsarSinkConfig, output: str) -> Sink:
     else:
         builder.set_serialization_schema(SimpleStringSchema()).set_topic_routing_mode(TopicRoutingMode.ROUND_ROBIN)
     if exactly_once:
-        return Sink(jvm().timeline.flink.transactions.ExactlyOncePulsarSink.of(builder._j_pulsar_sink_builder.build()))
+        return Sink(jvm().timeline.flink.transactions.ExactlyOncePulsarSink.of(
+            builder._j_pulsar_sink_builder.build(), checkpoint_interval_ms))
     return builder.build()
 
 

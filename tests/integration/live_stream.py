@@ -54,6 +54,7 @@ class OutputWatch:
     """A reader of a topic from its start, noting each record with the moment it arrived (monotonic clock)."""
 
     def __init__(self, url: str, topic: str):
+        self.url = url
         self.arrivals: list[tuple[float, dict]] = []
         self._stopping = threading.Event()
         self._client = pulsar.Client(url, logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Warn))
@@ -72,12 +73,13 @@ class OutputWatch:
                 continue
             self.arrivals.append((time.monotonic(), orjson.loads(message.data())))
 
-    def first_after(self, moment: float, within_s: float = JOB_TIMEOUT_S) -> float:
-        """The arrival of the first record after ``moment``; fails if none arrives within ``within_s`` of
-        ``moment`` (or of now, when that is later)."""
+    def first_after(self, moment: float, within_s: float = JOB_TIMEOUT_S, about_after_ms: int = 0) -> float:
+        """The arrival of the first record after ``moment`` whose time is after ``about_after_ms``; fails if
+        none arrives within ``within_s`` of ``moment`` (or of now, when that is later)."""
         deadline = max(moment, time.monotonic()) + within_s
         while True:
-            arrived = next((at for at, _ in self.arrivals if at > moment), None)  # in order of arrival
+            arrived = next((at for at, record in self.arrivals  # in order of arrival
+                            if at > moment and record["time"] > about_after_ms), None)
             if arrived is not None:
                 return arrived
             if time.monotonic() > deadline:

@@ -19,9 +19,9 @@ import org.apache.pulsar.client.api.transaction.TxnID;
  * The connector's {@link PulsarSink} at exactly-once delivery, whose restore aborts the transactions a
  * failed attempt left open.
  *
- * <p>Each writer writes all its topics in one transaction per checkpoint period, opened before the
- * period starts and recorded in the checkpoint that starts it ({@link OpenAheadWriter}). A restore
- * from checkpoint N aborts the transactions recorded in N: they were opened after N, so no completed
+ * <p>Each writer writes all its topics in one transaction per checkpoint period, opened in advance
+ * and recorded in the checkpoints before the period starts ({@link OpenAheadWriter}). A restore from
+ * checkpoint N aborts the transactions recorded in N: none was written in before N, so no completed
  * checkpoint commits them (the committables of N and of earlier checkpoints were prepared before N
  * and are committed on restore, as before), and the attempt that wrote them is gone. Aborted, they stop
  * holding back the readers of their partitions at once instead of at the transaction timeout.
@@ -32,27 +32,32 @@ public final class ExactlyOncePulsarSink<IN>
     private static final long serialVersionUID = 1L;
 
     private final PulsarSink<IN> connector;
+    private final long intervalMillis;
 
-    private ExactlyOncePulsarSink(PulsarSink<IN> connector) {
+    private ExactlyOncePulsarSink(PulsarSink<IN> connector, long intervalMillis) {
         this.connector = connector;
+        this.intervalMillis = intervalMillis;
     }
 
-    /** {@code connector}, built with {@code DeliveryGuarantee.EXACTLY_ONCE}, aborting at restore. */
-    public static <IN> ExactlyOncePulsarSink<IN> of(PulsarSink<IN> connector) {
-        return new ExactlyOncePulsarSink<>(connector);
+    /**
+     * {@code connector}, built with {@code DeliveryGuarantee.EXACTLY_ONCE}, aborting at restore, in a job
+     * checkpointed every {@code intervalMillis}.
+     */
+    public static <IN> ExactlyOncePulsarSink<IN> of(PulsarSink<IN> connector, long intervalMillis) {
+        return new ExactlyOncePulsarSink<>(connector, intervalMillis);
     }
 
     @Override
     @SuppressWarnings("deprecation")
     public OpenAheadWriter<IN> createWriter(InitContext context) throws IOException {
-        return new OpenAheadWriter<>((PulsarWriter<IN>) connector.createWriter(context));
+        return new OpenAheadWriter<>((PulsarWriter<IN>) connector.createWriter(context), intervalMillis);
     }
 
     @Override
     public StatefulSinkWriter<IN, TxnID> restoreWriter(WriterInitContext context, Collection<TxnID> leftOpen)
             throws IOException {
         OpenAheadWriter<IN> writer = (OpenAheadWriter<IN>) createWriter(context);
-        writer.abort(leftOpen);
+        writer.abort(leftOpen, "left open by an earlier attempt");
         return writer;
     }
 

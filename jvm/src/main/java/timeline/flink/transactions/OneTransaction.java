@@ -1,48 +1,64 @@
 package timeline.flink.transactions;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import org.apache.pulsar.client.api.transaction.Transaction;
 
 /**
  * The connector's map of open transactions by topic (its {@code ProducerRegister} looks a topic's
  * transaction up with {@code containsKey} and {@code get}, opens one with {@code put} when there is
  * none, makes the committables of the entries and clears the map at each checkpoint, and aborts the
- * values on close), made to hold one transaction for every topic, opened ahead when one is set.
+ * values on close), made to hold one transaction for every topic: the first of those opened ahead, when
+ * there is one.
  *
- * <p>So all the records a writer sends between two checkpoints, to any partition, are in the one
- * transaction that {@link OpenAheadWriter} recorded in the first of the two.
+ * <p>So all the records a writer sends between two checkpoints, to any partition, are in one
+ * transaction that {@link OpenAheadWriter} recorded in a checkpoint before.
  */
 final class OneTransaction extends HashMap<String, Transaction> {
     private static final long serialVersionUID = 1L;
 
-    private Transaction ahead;  // the next period's transaction while nothing was written in it
+    /** A transaction opened ahead, not written in yet, and when it was opened (epoch ms). */
+    static final class Ahead {
+        final Transaction transaction;
+        final long openedAt;
 
-    /** The transaction the next record opens with, or null when none is set. */
-    Transaction ahead() {
-        return ahead;
+        Ahead(Transaction transaction, long openedAt) {
+            this.transaction = transaction;
+            this.openedAt = openedAt;
+        }
     }
 
-    /** Writes to come, to any topic, go into {@code transaction} until the map is cleared. */
-    void openAhead(Transaction transaction) {
-        ahead = transaction;
+    private final transient Deque<Ahead> ahead = new ArrayDeque<>();  // the next to write in first
+
+    /** The transactions opened ahead, the next to write in first. */
+    List<Ahead> ahead() {
+        return new ArrayList<>(ahead);
     }
 
-    /** The transaction set ahead and not used, which is forgotten; null when there is none. */
-    Transaction takeAhead() {
-        Transaction unused = ahead;
-        ahead = null;
-        return unused;
+    /** Writes after the ones already set ahead go into {@code transaction}. */
+    void openAhead(Ahead transaction) {
+        ahead.addLast(transaction);
+    }
+
+    /** Forgets the transactions opened ahead before {@code time} and returns them. */
+    List<Ahead> takeOpenedBefore(long time) {
+        List<Ahead> old = new ArrayList<>();
+        ahead.removeIf(transaction -> transaction.openedAt < time && old.add(transaction));
+        return old;
     }
 
     @Override
     public boolean containsKey(Object topic) {
-        return !isEmpty() || ahead != null;
+        return !isEmpty() || !ahead.isEmpty();
     }
 
     @Override
     public Transaction get(Object topic) {
-        if (isEmpty() && ahead != null) {
-            put((String) topic, takeAhead());
+        if (isEmpty() && !ahead.isEmpty()) {
+            put((String) topic, ahead.removeFirst().transaction);
         }
         return isEmpty() ? null : values().iterator().next();
     }
