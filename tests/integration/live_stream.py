@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import urllib.request
 
 import orjson
 import pulsar
@@ -12,6 +13,17 @@ import pytest
 from cli.generate import BASE_TIME, generate_sessions
 
 from .conftest import JOB_TIMEOUT_S, canonical
+
+# a reader waits no longer than this after the job's restore (or the broker's return) for a new record: far
+# below the default transaction timeout (3 h) that a transaction left open would make it wait
+FLOWING_AGAIN_S = 120
+
+
+def open_transactions(admin_url: str, topic: str) -> int:
+    """The transactions open on ``topic`` that wrote to it (the broker's transaction buffer)."""
+    url = f"{admin_url}/admin/v3/transactions/transactionBufferStats/{topic.removeprefix('persistent://')}"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return orjson.loads(response.read())["ongoingTxnSize"]
 
 
 class LiveInput:

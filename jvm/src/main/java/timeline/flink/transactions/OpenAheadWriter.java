@@ -114,8 +114,11 @@ public final class OpenAheadWriter<IN>
 
     @Override
     public void close() throws Exception {
-        abort(ids(transactions.takeOpenedBefore(Long.MAX_VALUE)), "opened ahead, not written in");
-        connector.close();  // aborts the transaction in use
+        try {
+            abort(ids(transactions.takeOpenedBefore(Long.MAX_VALUE)), "opened ahead, not written in");
+        } finally {
+            connector.close();  // aborts the transaction in use
+        }
     }
 
     private static List<TxnID> ids(List<Ahead> transactions) {
