@@ -19,24 +19,31 @@ from .conftest import JOB_TIMEOUT_S, canonical
 FLOWING_AGAIN_S = 120
 
 
-def open_transactions(admin_url: str, topic: str) -> int:
+def open_transactions(admin_url: str, topic: str, token: str | None = None) -> int:
     """The transactions open on ``topic`` that wrote to it (the broker's transaction buffer)."""
     url = f"{admin_url}/admin/v3/transactions/transactionBufferStats/{topic.removeprefix('persistent://')}"
-    with urllib.request.urlopen(url, timeout=30) as response:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    with urllib.request.urlopen(request, timeout=30) as response:
         return orjson.loads(response.read())["ongoingTxnSize"]
+
+
+def client(url: str, token: str | None) -> pulsar.Client:
+    return pulsar.Client(url, authentication=pulsar.AuthenticationToken(token) if token else None,
+                         logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Warn))
 
 
 class LiveInput:
     """Generated sessions, their stamps moved to start now, each published when the clock reaches it (arrival
     disorder kept), until :meth:`stop`. Sends wait out a broker outage (no send timeout)."""
 
-    def __init__(self, url: str, topic: str, sessions: int, span_ms: int, disorder_ms: int, seed: int):
+    def __init__(self, url: str, topic: str, sessions: int, span_ms: int, disorder_ms: int, seed: int,
+                 token: str | None = None):
         shift = int(time.time() * 1000) + 1000 - BASE_TIME
         self.events = [{**event, "ts": event["ts"] + shift}
                        for event in generate_sessions(sessions, seed, span_ms=span_ms, disorder_ms=disorder_ms)]
         self.sent = 0
         self._stopping = threading.Event()
-        self._client = pulsar.Client(url, logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Warn))
+        self._client = client(url, token)
         self._producer = self._client.create_producer(topic, batching_enabled=True, batching_max_publish_delay_ms=5,
                                                       send_timeout_millis=0, block_if_queue_full=True)
         self._thread = threading.Thread(target=self._publish, daemon=True)
@@ -65,11 +72,10 @@ class LiveInput:
 class OutputWatch:
     """A reader of a topic from its start, noting each record with the moment it arrived (monotonic clock)."""
 
-    def __init__(self, url: str, topic: str):
-        self.url = url
+    def __init__(self, url: str, topic: str, token: str | None = None):
         self.arrivals: list[tuple[float, dict]] = []
         self._stopping = threading.Event()
-        self._client = pulsar.Client(url, logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Warn))
+        self._client = client(url, token)
         self._reader = self._client.create_reader(topic, pulsar.MessageId.earliest)
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
