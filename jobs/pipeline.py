@@ -33,7 +33,7 @@ from pyflink.common import Configuration, Encoder, Types, WatermarkStrategy
 from pyflink.common.serialization import SimpleStringSchema
 from pyflink.datastream import (
     DataStream, DataStreamSink, KeyedStream, StreamExecutionEnvironment)
-from pyflink.datastream.connectors import Source
+from pyflink.datastream.connectors import Sink, Source
 from pyflink.datastream.connectors.base import DeliveryGuarantee
 from pyflink.datastream.connectors.file_system import (
     BucketAssigner, FileSink, FileSource, OutputFileConfig, StreamFormat)
@@ -305,14 +305,16 @@ def sink_output(stream: DataStream, config: JobConfig, output: str, uid: str, ke
     text written without keys."""
     sink = config.sink
     if isinstance(sink, PulsarSinkConfig):
-        target = _pulsar_sink(sink, output, keyed and output in KEYED_OUTPUTS)
+        target = _pulsar_sink(sink, output, keyed and output in KEYED_OUTPUTS, config.checkpoint.interval_ms)
     else:
         target = file_sink(getattr(sink, output))
     return stream.sink_to(target).uid(uid).name(uid)
 
 
-def _pulsar_sink(sink: PulsarSinkConfig, output: str, keyed: bool) -> PulsarSink:
-    """The sink of ``output``'s topic; keyed records get their message keys and key-hash routing."""
+def _pulsar_sink(sink: PulsarSinkConfig, output: str, keyed: bool, checkpoint_interval_ms: int) -> Sink:
+    """The sink of ``output``'s topic; keyed records get their message keys and key-hash routing. At
+    exactly-once it is wrapped in ``timeline.flink.transactions.ExactlyOncePulsarSink``: a restore aborts the
+    transactions the failed attempt left open (docs/job.md, "Crash and resume")."""
     exactly_once = sink.delivery == "exactly-once"
     builder = (PulsarSink.builder()
                .set_service_url(sink.service_url)
@@ -329,6 +331,9 @@ def _pulsar_sink(sink: PulsarSinkConfig, output: str, keyed: bool) -> PulsarSink
         builder.set_topic_routing_mode(TopicRoutingMode.MESSAGE_KEY_HASH)
     else:
         builder.set_serialization_schema(SimpleStringSchema()).set_topic_routing_mode(TopicRoutingMode.ROUND_ROBIN)
+    if exactly_once:
+        return Sink(jvm().timeline.flink.transactions.ExactlyOncePulsarSink.of(
+            builder._j_pulsar_sink_builder.build(), checkpoint_interval_ms))
     return builder.build()
 
 

@@ -1,4 +1,5 @@
-"""A ``scripts/cluster.sh`` session cluster for tests: submit jobs, watch them over REST, lose TaskManagers."""
+"""A ``scripts/cluster.sh`` session cluster for tests: submit jobs, watch them over REST, lose TaskManagers and
+(high availability) the leading JobManager."""
 from __future__ import annotations
 
 import json
@@ -7,6 +8,7 @@ import re
 import signal
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CLUSTER_SH = ROOT / "scripts" / "cluster.sh"
 TIMEOUT_S = 300  # an upper bound for anything stuck, not an expectation
+LEADERSHIP = re.compile(r"DispatcherRestEndpoint.* (was granted|revoked) leadership")
 
 
 class FlinkCluster:
@@ -28,9 +31,10 @@ class FlinkCluster:
         assert done.returncode == 0, f"cluster.sh {' '.join(args)}:\n{done.stdout[-3000:]}{done.stderr[-5000:]}"
         return done.stdout
 
-    def start(self, taskmanagers: int) -> None:
-        self.script("start", "--taskmanagers", str(taskmanagers))
-        self.rest_url = f"http://127.0.0.1:{(self.folder / 'rest.port').read_text().strip()}"
+    def start(self, taskmanagers: int, ha: bool = False) -> None:
+        """``cluster.sh start``; ``ha``: ZooKeeper and two JobManagers, a leader and a standby."""
+        self.script("start", "--taskmanagers", str(taskmanagers), *(["--ha"] if ha else []))
+        self.rest_url = self.leader_url()
 
     def stop(self) -> None:
         self.script("stop")
@@ -45,8 +49,42 @@ class FlinkCluster:
         return re.search(r"Savepoint completed\. Path: (\S+)", output).group(1)
 
     def rest(self, path: str) -> dict:
-        with urllib.request.urlopen(self.rest_url + path, timeout=30) as response:
+        """GET ``path`` from the leading JobManager (found again when the one asked before does not lead)."""
+        try:
+            return self._get(self.rest_url + path)
+        except (urllib.error.URLError, ConnectionError):
+            self.rest_url = self.leader_url()
+            return self._get(self.rest_url + path)
+
+    @staticmethod
+    def _get(url: str) -> dict:
+        with urllib.request.urlopen(url, timeout=30) as response:
             return json.load(response)
+
+    def jobmanager_pids(self) -> dict[str, int]:
+        """The live JobManagers, by name (``jobmanager``, ``jobmanager-2``)."""
+        return self._live("jobmanager*.pid")
+
+    def leader_url(self) -> str:
+        """The REST URL of the leading JobManager; the first one's while none leads."""
+        leader = self.leading_jobmanager()
+        port = (self.folder / (f"{leader}.rest" if leader else "rest.port")).read_text().strip()
+        return f"http://127.0.0.1:{port}"
+
+    def leading_jobmanager(self) -> str | None:
+        """The live JobManager whose REST endpoint's last word on leadership in its log says granted."""
+        for name in self.jobmanager_pids():
+            said = [line for log in self.folder.glob(f"log/{name}/*.log")
+                    for line in log.read_text(errors="replace").splitlines() if LEADERSHIP.search(line)]
+            if said and "granted" in said[-1]:
+                return name
+        return None
+
+    def kill_jobmanager(self, name: str) -> None:
+        os.kill(self.jobmanager_pids()[name], signal.SIGKILL)
+
+    def add_jobmanager(self) -> None:
+        self.script("add-jobmanager")
 
     def job(self, job: str) -> dict:
         return self.rest(f"/jobs/{job}")
@@ -74,6 +112,17 @@ class FlinkCluster:
         return self.wait(f"a checkpoint of {job} after the {count}th",
                          lambda: (n := self.completed_checkpoints(job)) > count and n)
 
+    def restored_after(self, job: str, moment: float) -> float:
+        """Until ``job`` has restored a checkpoint after the wall-clock ``moment``; when (monotonic clock)."""
+        def restored() -> float | None:
+            try:
+                latest = self.rest(f"/jobs/{job}/checkpoints")["latest"]["restored"]
+            except (urllib.error.URLError, ConnectionError):  # no leader yet, or it has not recovered the job
+                return None
+            return latest and latest["restore_timestamp"] / 1000 > moment and latest["restore_timestamp"] / 1000
+        at = self.wait(f"job {job} restored", restored)
+        return time.monotonic() - (time.time() - at)
+
     def wait_finished(self, job: str) -> None:
         def finished() -> bool:
             state = self.job(job)["state"]
@@ -83,7 +132,10 @@ class FlinkCluster:
 
     def taskmanager_pids(self) -> dict[str, int]:
         """The live TaskManagers, by name (``taskmanager-1``)."""
-        pids = {path.stem: int(path.read_text()) for path in sorted(self.folder.glob("taskmanager-*.pid"))}
+        return self._live("taskmanager-*.pid")
+
+    def _live(self, pidfiles: str) -> dict[str, int]:
+        pids = {path.stem: int(path.read_text()) for path in sorted(self.folder.glob(pidfiles))}
         return {name: pid for name, pid in pids.items() if Path(f"/proc/{pid}").exists()}
 
     def kill_taskmanager(self, name: str) -> None:
