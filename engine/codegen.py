@@ -327,9 +327,9 @@ def _duration_where_within(w: _Writer, node: PlanNode) -> None:
         f"    if not s[{spans}] or s[{spans}][-1] is not None: s[{spans}] += [t, None]",
         f"elif s[{spans}] and s[{spans}][-1] is None: s[{spans}][-1] = t",
         f"_forget_before(s[{spans}], t - {window})",
-        f"v{i}, r{i}, w{i} = _covered(s[{spans}], t, s[{T0}], {window})",
+        f"v{i}, r{i}, w{i} = _covered(s[{spans}], t, {window})",
     ]
-    w.probe.append(f"v{i}, r{i}, w{i} = _covered(s[{spans}], t, s[{T0}], {window})")
+    w.probe.append(f"v{i}, r{i}, w{i} = _covered(s[{spans}], t, {window})")
     w.due.append(f"if w{i} < due: due = w{i}")
 
 
