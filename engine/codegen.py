@@ -62,7 +62,7 @@ _WHOLE_PIECES = (nodes.DurationWhereWithin, nodes.TimeSince)
 
 RUNTIME: dict[str, Any] = {
     "_same_value": same_value, "_compare": compare, "_Fraction": Fraction, "_exact": numbers.exact,
-    "_sign": numbers.sign, "_crossing": numbers.crossing, "_continues": numbers.continues,
+    "_crossing": numbers.crossing, "_continues": numbers.continues_record,
     "_divided": numbers.divided, "_packed": numbers.packed, "_unpacked": numbers.unpacked, "_shown": numbers.shown,
     "_covered": windows.covered, "_forget_before": windows.forget_before,
 }
@@ -197,7 +197,7 @@ def _compare_numbers(w: _Writer, i: int, op: str, left: tuple[str, str], right: 
     (x, rx), (y, ry) = left, right
     w.both(f"x{i} = {x}; y{i} = {y}")
     w.both(f"d{i} = None if x{i} is None or y{i} is None else x{i} - y{i}; e{i} = {rx} - {ry}")
-    w.both(f"n{i} = d{i} is not None and _sign(d{i}, e{i}) {op} 0")
+    w.both(f"n{i} = d{i} is not None and (d{i} {op} 0 if d{i} else e{i} {op} 0)")  # numbers.sign, inline
     w.due.append(f"if d{i} is not None and e{i}:")
     w.due.append(f"    x = _crossing(t, d{i}, e{i})")
     w.due.append("    if x < due: due = x")
@@ -327,9 +327,9 @@ def _duration_where_within(w: _Writer, node: PlanNode) -> None:
         f"    if not s[{spans}] or s[{spans}][-1] is not None: s[{spans}] += [t, None]",
         f"elif s[{spans}] and s[{spans}][-1] is None: s[{spans}][-1] = t",
         f"_forget_before(s[{spans}], t - {window})",
-        f"v{i}, r{i}, w{i} = _covered(s[{spans}], t, s[{T0}], {window})",
+        f"v{i}, r{i}, w{i} = _covered(s[{spans}], t, {window})",
     ]
-    w.probe.append(f"v{i}, r{i}, w{i} = _covered(s[{spans}], t, s[{T0}], {window})")
+    w.probe.append(f"v{i}, r{i}, w{i} = _covered(s[{spans}], t, {window})")
     w.due.append(f"if w{i} < due: due = w{i}")
 
 
@@ -381,7 +381,7 @@ def _integral(w: _Writer, node: PlanNode) -> None:
     w.evaluate += [
         f"q{i} = {value}",
         f"if q{i} is None: q{i} = 0",
-        f"if q{i} != _unpacked(s[{at + 2}]):",
+        f"if q{i} != s[{at + 2}] and (type(s[{at + 2}]) is not list or q{i} != _unpacked(s[{at + 2}])):",
         f"    s[{at + 1}] = _packed(_unpacked(s[{at + 1}]) + _unpacked(s[{at + 2}]) * (t - s[{at}]))",
         f"    s[{at}] = t; s[{at + 2}] = _packed(q{i})",
     ]
@@ -452,7 +452,7 @@ def _outputs(w: _Writer) -> None:
             at = w.slots(owner, "None", "None", "0")  # time, value and rate of the last record (packed)
             v, r = f"v{index}", f"r{index}"
             w.emit += [
-                f"if first or not _continues((s[{at}], _unpacked(s[{at + 1}]), _unpacked(s[{at + 2}])), t, {v}, {r}):",
+                f"if first or not _continues(s[{at}], s[{at + 1}], s[{at + 2}], t, {v}, {r}):",
                 f"    s[{at}] = t; s[{at + 1}] = _packed({v}); s[{at + 2}] = _packed({r})",
                 f"    out.append(({name!r}, t, _shown({v}), _shown({r})))",
             ]

@@ -96,3 +96,18 @@ def continues(previous: tuple[int, Exact | None, Exact], t: int, value: Exact | 
     """Whether ``(value, rate)`` at ``t`` is the linear piece that began at ``previous`` ``(time, value, rate)``."""
     start, previous_value, previous_rate = previous
     return rate == previous_rate and value == at(previous_value, previous_rate, t - start)
+
+
+def continues_record(start: int, value: Any, rate: Any, t: int, now: Exact | None, now_rate: Exact) -> bool:
+    """:func:`continues` for a record stored :func:`packed`: its value and rate unpacked only where they
+    are lists (a rate not even then where it packs to the same list), the value only where the rates are equal."""
+    if type(rate) is list:
+        if packed(now_rate) != rate and now_rate != unpacked(rate):
+            return False
+    elif now_rate != rate:
+        return False
+    if type(value) is list:
+        value = unpacked(value)
+    if value is None:
+        return now is None
+    return now == value + now_rate * (t - start)
