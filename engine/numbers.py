@@ -16,6 +16,7 @@ new result holds (:func:`crossing`).
 from __future__ import annotations
 
 import math
+import sys
 from fractions import Fraction
 from typing import Any, Union
 
@@ -49,10 +50,18 @@ def divided(value: Exact, divisor: int) -> Exact:
 def shown(value: Exact | None) -> int | float | None:
     """A value or rate in a record: an integer where whole (and a 64-bit one), else the nearest float."""
     if type(value) is Fraction:
-        value = value.numerator if value.denominator == 1 else float(value)
+        value = value.numerator if value.denominator == 1 else _nearest_float(value)
     if type(value) is int and not -2**63 <= value < 2**63:
-        return float(value)
+        return _nearest_float(value)
     return value
+
+
+def _nearest_float(value: Exact) -> float:
+    """The nearest float; beyond the largest finite one, that one with the value's sign (JSON has no infinity)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return sys.float_info.max if value > 0 else -sys.float_info.max
 
 
 def packed(value: Exact | None) -> Any:

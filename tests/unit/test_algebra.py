@@ -100,6 +100,14 @@ def test_state_timelines_compare_with_each_other_by_the_value_rules():
         (1000, T), (2000, F), (4000, T)]
 
 
+def test_a_value_beyond_the_largest_double_is_written_as_that_double_and_goes_on_exactly():
+    # 1e308 * 4 = 4e308 is past the float range; halved again (exactly) it is 2e308, then 1e308 again
+    events = [ev(1000, x=1e308), ev(2000, x=2.5e307)]
+    largest = 1.7976931348623157e308
+    assert records("latest_event_to_state(x) * 4", events) == [(1000, largest, 0), (2000, 1e308, 0)]
+    assert records("-(latest_event_to_state(x) * 4) / 2", events) == [(1000, -largest, 0), (2000, -5e307, 0)]
+
+
 # --- counts ---
 
 ERRORS = [ev(1000, e="error"), ev(2000, e="ok"), ev(3000, e="error"), ev(3000, e="error")]
