@@ -56,7 +56,8 @@ class DueTimes:
             if already is None:
                 heapq.heappush(heap, time)
             else:
-                keys = orjson.loads(already) + keys
+                listed = orjson.loads(already)  # a key listed there still, its timer moved since
+                keys = listed + [key for key in keys if key not in listed]
             self.state.put(time, orjson.dumps(keys).decode())
         timer = self.timers[bucket]
         if heap and (timer is None or timer == UNKNOWN or heap[0] < timer):

@@ -102,7 +102,7 @@ class _Step:
         """The key's state (new if it has none, or None when ``existing``), read once per call."""
         key_state = self.loaded.get(key) or self.function.cache.get(key)
         if key_state is None:
-            stored = self.function.states.get(key)
+            stored = None if key in self.ended else self.function.states.get(key)  # removed at finish()
             if stored is not None:
                 key_state = self.function.keyed.from_json(stored)
             elif existing:
