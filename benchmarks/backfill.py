@@ -25,11 +25,8 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from benchmarks.job import TIMELINE, file_spec_text, measure, tree_rss_bytes
+from benchmarks.job import TIMELINE, file_spec_text, measure, run_sampled
 from sessions.generate import generate_sessions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,24 +85,8 @@ class Measured:
 
 def run_measured(command: list[str]) -> Measured:
     """Run ``command``, sampling the RSS of its process tree; fails loudly if it fails."""
-    start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
-
-    def sample() -> None:
-        nonlocal peak
-        while child.poll() is None:
-            peak = max(peak, tree_rss_bytes(child.pid))
-            time.sleep(0.2)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    _, stderr = child.communicate()
-    wall = time.perf_counter() - start
-    sampler.join()
-    if child.returncode:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{stderr.decode(errors='replace')[-4000:]}")
-    return Measured(wall, peak, stderr.decode(errors="replace"))
+    _, stderr, wall, peak = run_sampled(command, " ".join(command))
+    return Measured(wall, peak, stderr)
 
 
 def write_inputs(folder: Path, sessions: int) -> tuple[Path, Path, int]:

@@ -190,11 +190,11 @@ def child_command(variant: Variant, spec_text: str) -> list[str]:
     return [sys.executable, "-m", __name__, "--child", json.dumps(asdict(variant)), "--spec", spec_text]
 
 
-def measure(variant: Variant, spec_text: str) -> Measurement:
-    """Run the variant in a child process, sampling the RSS of its process tree."""
+def run_sampled(command: list[str], label: str) -> tuple[str, str, float, int]:
+    """Run ``command`` to its end, sampling the RSS of its process tree every 0.2 s: its stdout, stderr, wall
+    seconds and peak RSS in bytes; raises, with ``label`` and the end of its stderr, if it fails."""
     start = time.perf_counter()
-    child = subprocess.Popen(child_command(variant, spec_text), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
     peak = 0
 
     def sample() -> None:
@@ -209,7 +209,13 @@ def measure(variant: Variant, spec_text: str) -> Measurement:
     wall = time.perf_counter() - start
     sampler.join()
     if child.returncode:
-        raise RuntimeError(f"{variant.label} failed:\n{stderr[-4000:]}")
+        raise RuntimeError(f"{label} failed:\n{stderr[-4000:]}")
+    return stdout, stderr, wall, peak
+
+
+def measure(variant: Variant, spec_text: str) -> Measurement:
+    """Run the variant in a child process, sampling the RSS of its process tree."""
+    stdout, _, wall, peak = run_sampled(child_command(variant, spec_text), variant.label)
     result = json.loads(stdout.strip().splitlines()[-1])
     return Measurement(wall, result["job_s"], peak, result["records"])
 
