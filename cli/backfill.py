@@ -3,16 +3,17 @@
 Two passes over partitions of the keys (a hash of the key picks one of
 ``partitions``), each a pool of worker processes:
 
-1. *split*: each input piece (a range of lines of a JSON-lines file, or a
-   Parquet file) is decoded and its events appended to one Arrow IPC file per
+1. *split*: each input piece (a range of lines of a JSON-lines file, or of
+   row groups of a Parquet file) is decoded and its events appended to one Arrow IPC file per
    partition, only the fields that the spec reads;
 2. *evaluate*: each partition's events, read back in input order, are
    evaluated by the columnar evaluator; its change records are written to a
    part file of their own, and its aggregate folds, which are small, go back
    to the parent, which adds them up into the aggregate records.
 
-A worker holds one block of input or one partition at a time, so memory
-depends on the partition size, not on the input's (docs/backfill.md).
+A worker holds one block of input or one partition at a time, and a
+partition holds about ``PARTITION_EVENTS`` events, so memory does not depend
+on the input's size (docs/backfill.md).
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
 
 from dsl.spec import Spec
 from engine.columnar_events import decoded_schema, spec_columns, table_of_decoded
@@ -41,22 +43,22 @@ from engine.columnar_output import (
     aggregate_lines, change_lines, write_aggregate_parquet, write_change_parquet)
 from engine.columnar_records import aggregate_records, evaluate
 
-PARTITION_BYTES = 24 << 20  # input bytes per partition: bounds a worker's memory while it evaluates one
+PARTITION_EVENTS = 300_000  # events per partition: bounds a worker's memory while it evaluates one
 PIECE_BYTES = 64 << 20  # a JSON-lines file is split into pieces of about this many bytes
+SAMPLE_BYTES = 1 << 20  # a JSON-lines file's count of events is estimated from its first lines
 
 
 @dataclass(frozen=True)
 class Piece:
-    """A part of the input: a byte range of a JSON-lines file, or a whole Parquet file."""
+    """A part of the input: a byte range of a JSON-lines file, or a range of a Parquet file's row groups."""
 
     index: int  # in input order: pieces concatenated in this order keep the events' input order
     path: Path
-    start: int = 0
-    stop: int | None = None  # None: a Parquet file
-
-    @property
-    def size(self) -> int:
-        return (self.stop if self.stop is not None else os.path.getsize(self.path)) - self.start
+    start: int  # a byte offset, or the first row group
+    stop: int  # the byte offset after the piece, or the row group after it
+    size: int  # bytes read: of the file, or of the row groups' (compressed) columns
+    events: int  # counted for Parquet (its metadata), estimated for JSON lines
+    first_row: int | None = None  # Parquet: the number of the piece's first row in its file; None: JSON lines
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class SplitDone:
 
 
 def pieces_of(paths: Sequence[Path]) -> list[Piece]:
-    """The inputs cut into pieces, JSON-lines files at line ends."""
+    """The inputs cut into pieces: JSON-lines files at line ends, Parquet files at row groups."""
     pieces: list[Piece] = []
     for path in paths:
         try:
@@ -79,18 +81,38 @@ def pieces_of(paths: Sequence[Path]) -> list[Piece]:
 
 def _pieces_of_file(path: Path, piece_bytes: int, first: int) -> Iterator[Piece]:
     if is_parquet(path):
-        yield from (Piece(first + n, file) for n, file in enumerate(parquet_files(path)))
+        index = first
+        for file in parquet_files(path):
+            for piece in _row_group_pieces(file, piece_bytes, index):
+                yield piece
+                index += 1
         return
     size, start, index = os.path.getsize(path), 0, first
     with path.open("rb") as file:
+        sample = file.read(SAMPLE_BYTES)
+        bytes_per_event = len(sample) / max(1, sample.count(b"\n"))
         while start < size:
             file.seek(min(start + piece_bytes, size))
             file.readline()
             stop = min(file.tell(), size)
-            yield Piece(index, path, start, stop)
+            yield Piece(index, path, start, stop, stop - start, round((stop - start) / bytes_per_event))
             index, start = index + 1, stop
 
 
+def _row_group_pieces(path: Path, piece_bytes: int, first: int) -> Iterator[Piece]:
+    """A Parquet file's row groups in pieces of about ``piece_bytes`` compressed bytes, at least one group each."""
+    metadata = pq.ParquetFile(path).metadata
+    groups = [metadata.row_group(number) for number in range(metadata.num_row_groups)]
+    sizes = [sum(group.column(column).total_compressed_size for column in range(group.num_columns))
+             for group in groups]
+    start, row, index = 0, 1, first
+    while start < len(groups):
+        stop = start + 1
+        while stop < len(groups) and sum(sizes[start:stop + 1]) <= piece_bytes:
+            stop += 1
+        rows = sum(group.num_rows for group in groups[start:stop])
+        yield Piece(index, path, start, stop, sum(sizes[start:stop]), rows, first_row=row)
+        start, row, index = stop, row + rows, index + 1
 def partition_of(keys: pa.Array, partitions: int) -> np.ndarray:
     """Each key's partition: a CRC-32 of its UTF-8 text modulo ``partitions``, the same in every process."""
     encoded = pc.dictionary_encode(keys)
@@ -127,8 +149,8 @@ def split_piece(piece: Piece, spec: Spec, partitions: int, folder: Path) -> Spli
 
 
 def _decoded_piece(piece: Piece, spec: Spec, columns) -> Iterator[tuple[Decoded, int]]:
-    if piece.stop is None:
-        for number, batch in parquet_batches(piece.path):
+    if piece.first_row is not None:
+        for number, batch in parquet_batches(piece.path, range(piece.start, piece.stop), piece.first_row):
             yield decode_parquet(batch, number, spec.key, spec.time, columns), batch.num_rows
         return
     with piece.path.open("rb") as file:
@@ -177,7 +199,7 @@ def backfill(spec: Spec, inputs: Sequence[Path], out: Path, output_format: str =
     workers = workers or os.cpu_count() or 1
     pieces = pieces_of(inputs)
     total = sum(piece.size for piece in pieces)
-    partitions = partitions or max(2 * workers, -(-total // PARTITION_BYTES))
+    partitions = partitions or max(2 * workers, -(-sum(piece.events for piece in pieces) // PARTITION_EVENTS))
     progress = progress or ProgressBar(None)
     (out / "changes").mkdir(parents=True)
     folder = Path(tempfile.mkdtemp(prefix=".split-", dir=out))
@@ -228,7 +250,7 @@ def _numbered_bad_lines(splits: list[SplitDone]) -> list[tuple[Path, int, str]]:
     before: dict[Path, int] = {}
     bad = []
     for split in sorted(splits, key=lambda split: split.piece.index):
-        offset = before.get(split.piece.path, 0) if split.piece.stop is not None else 0
+        offset = before.get(split.piece.path, 0) if split.piece.first_row is None else 0
         bad.extend((split.piece.path, offset + number, reason) for number, reason in split.bad)
         before[split.piece.path] = offset + split.lines
     return bad

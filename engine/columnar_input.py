@@ -180,10 +180,12 @@ def json_text_column(batch: pa.RecordBatch, name: str) -> pa.Array:
     return pa.array([None if text == b"null" else text for text in texts], pa.binary()).take(encoded.indices)
 
 
-def parquet_batches(path: Path, batch_rows: int = 1 << 16) -> Iterator[tuple[int, pa.RecordBatch]]:
-    """The rows of a Parquet file in batches, each with the number of its first row."""
-    number = 1
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
+def parquet_batches(path: Path, row_groups: Sequence[int] | None = None, first_row: int = 1,
+                    batch_rows: int = 1 << 16) -> Iterator[tuple[int, pa.RecordBatch]]:
+    """The rows of a Parquet file (of some of its row groups, the first of them row ``first_row``) in batches,
+    each with the number of its first row."""
+    number = first_row
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows, row_groups=row_groups):
         yield number, batch
         number += batch.num_rows
 

@@ -94,6 +94,26 @@ def test_partitions_follow_the_input_size(monkeypatch, events):
     assert backfill.partition_of(keys, 7)[0] == backfill.partition_of(keys, 7)[2]
 
 
+def test_parquet_is_split_at_row_groups_and_partitioned_by_its_rows(tmp_path, capsys, monkeypatch):
+    """A Parquet file of many small row groups: pieces of whole groups, a bad row numbered in its file, and as
+    many partitions as its rows ask for, though the file is small."""
+    rows = [{"sessionId": f"s{n % 50}", "ts": 1_700_000_000_000 + n, "playerStateChange": "play"} for n in range(3000)]
+    rows[2345]["ts"] = -1
+    path = tmp_path / "events.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=100)
+    monkeypatch.setattr(backfill, "PIECE_BYTES", 4 * pq.ParquetFile(path).metadata.row_group(0).total_byte_size)
+    monkeypatch.setattr(backfill, "PARTITION_EVENTS", 500)
+
+    pieces = backfill.pieces_of([path])
+    assert len(pieces) > 3 and sum(piece.events for piece in pieces) == 3000
+    assert [piece.first_row for piece in pieces] == [1 + sum(p.events for p in pieces[:n]) for n in range(len(pieces))]
+    assert all(before.stop == after.start for before, after in zip(pieces, pieces[1:]))
+    main(["backfill", str(EXAMPLES / "cirr.yaml"), str(path), "--out", str(tmp_path / "out"), "--workers", "2"])
+    err = capsys.readouterr().err
+    assert f'{path}:2346: time field "ts" is out of range' in err and "2,999 events (1 bad line) in 6 partitions" in err
+    assert len(list((tmp_path / "out" / "changes").glob("part-*.jsonl"))) == 6
+
+
 def test_backfill_wants_an_empty_folder(events, tmp_path):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "x").write_text("")
