@@ -12,7 +12,7 @@ import orjson
 from dsl.errors import SpecError
 from dsl.plan import compile_plan
 from dsl.spec import Spec, load_spec_file
-from jobs.arguments import add_job_arguments, flink_options, job_from_arguments, load_job
+from jobs.arguments import add_flink_option, add_job_arguments, flink_options, job_from_arguments, load_job
 from cli.explain import explain_json, explain_text
 from cli.run import PREFLIGHT_FAILED, run_job
 from changestream.records import TOPIC_SCHEMES, read_records
@@ -249,8 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     job.add_argument("spec", type=Path)
     add_job_arguments(job)
     job.add_argument("--parallelism", type=int, default=1)
-    job.add_argument("-D", dest="flink_conf", action="append", default=[], metavar="KEY=VALUE",
-                     help="a Flink configuration option, e.g. metrics.reporter.prom.port=9249")
+    add_flink_option(job)
     job.add_argument("--progress-every", type=float, default=5.0, metavar="SECONDS",
                      help="print a progress line this often (default 5)")
     job.set_defaults(run=cmd_run)

@@ -86,6 +86,12 @@ def _assign(sections: dict[str, Any], assignment: str) -> None:
     target[keys[-1]] = yaml.safe_load(text)
 
 
+def add_flink_option(parser: argparse.ArgumentParser) -> None:
+    """``-D KEY=VALUE``, repeatable: read by :func:`flink_options`."""
+    parser.add_argument("-D", dest="flink_conf", action="append", default=[], metavar="KEY=VALUE",
+                        help="a Flink configuration option, e.g. metrics.reporter.prom.port=9249")
+
+
 def flink_options(options: list[str]) -> tuple[tuple[str, str], ...]:
     """``-D KEY=VALUE`` options as (key, value) pairs, in order; raises :class:`SpecError` for one without ``=``."""
     pairs = []

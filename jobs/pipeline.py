@@ -175,6 +175,14 @@ def sink_outputs(spec: Spec, spec_text: str, config: JobConfig, timelines: DataS
 
 
 @dataclass(frozen=True)
+class DecodedEvents:
+    """Source and decode, in the JVM: the decoded events and the dead letters of bad ones."""
+
+    events: object  # the Java stream of Decoded rows (jvm/: timeline.flink.decode.Decoded)
+    dead_letters: DataStream  # JSON strings
+
+
+@dataclass(frozen=True)
 class Front:
     """The JVM part of the job: complete instants for the Python operator after it, and the dead letters."""
 
@@ -182,25 +190,27 @@ class Front:
     dead_letters: DataStream  # JSON strings: bad events (from decode) and late ones (from instants)
 
 
-def instants_of(env: StreamExecutionEnvironment, key_field: str, time_field: str, config: JobConfig,
-                in_input_order: bool = False) -> Front:
-    """Source, decode, ``key_by``, [idle-advance,] instants: all Java operators. ``in_input_order``: the events
-    of one instant in the order of their positions in the files (for the BATCH mode, whose sort is not stable),
-    rather than in arrival order."""
-    decode, instants = jvm().timeline.flink.decode, jvm().timeline.flink.instants
+def decoded_events(env: StreamExecutionEnvironment, key_field: str, time_field: str, config: JobConfig) -> DecodedEvents:
+    """The source's events decoded, bad ones split off as dead letters."""
+    decode = jvm().timeline.flink.decode
     decoding = (key_field, time_field, config.watermark.max_future_ms or -1)
     split = source_stream(env, config, decoding)._j_data_stream.process(decode.SplitDeadLetters(), decode.Decoded.type())
     split.uid("decode").name("decode")
-    keyed = split.keyBy(jvm().KeyByKeySelector(), KEY_TYPE.get_java_type_info())
+    return DecodedEvents(split, DataStream(split.getSideOutput(decode.SplitDeadLetters.deadLetters())))
+
+
+def instants_of(env: StreamExecutionEnvironment, key_field: str, time_field: str, config: JobConfig) -> Front:
+    """Source, decode, ``key_by``, [idle-advance,] instants: all Java operators."""
+    decode, instants = jvm().timeline.flink.decode, jvm().timeline.flink.instants
+    decoded = decoded_events(env, key_field, time_field, config)
+    keyed = decoded.events.keyBy(jvm().KeyByKeySelector(), KEY_TYPE.get_java_type_info())
     if config.watermark.advance_when_idle:
         advance = jvm().timeline.flink.watermark.IdleAdvance(config.watermark.idle_timeout_ms, IDLE_CHECK_MS)
         keyed = reinterpret(keyed.transform("idle-advance", decode.Decoded.type(), advance).uid("idle-advance"))
-    grouping = instants.Instants.inInputOrder() if in_input_order else instants.Instants()
-    grouped = keyed.process(grouping, instants.Instants.outputType())
+    grouped = keyed.process(instants.Instants(), instants.Instants.outputType())
     grouped.uid("instants").name("instants")
-    dead_letters = DataStream(split.getSideOutput(decode.SplitDeadLetters.deadLetters()))
     return Front(KeyedStream(reinterpret(grouped), INSTANT, DataStream(grouped)),
-                 dead_letters.union(DataStream(grouped.getSideOutput(instants.Instants.late()))))
+                 decoded.dead_letters.union(DataStream(grouped.getSideOutput(instants.Instants.late()))))
 
 
 def batches_of(instants: KeyedStream) -> KeyedStream:

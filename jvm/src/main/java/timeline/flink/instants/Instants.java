@@ -1,7 +1,5 @@
 package timeline.flink.instants;
 
-import java.util.Arrays;
-import java.util.Comparator;
 
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -15,7 +13,6 @@ import org.apache.flink.types.Row;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 import timeline.flink.decode.DeadLetters;
-import timeline.flink.decode.Decoded;
 
 /**
  * Each key's events grouped by instant and released in time order once the watermark passes them.
@@ -26,10 +23,6 @@ import timeline.flink.decode.Decoded;
  * and forwards a watermark only after the timers it fires, so the operator after this one gets complete
  * instants, each key's in time order. An event at or below the current watermark is late: it goes to
  * {@link #late()} as a dead letter and counts as {@code lateEvents}.
- *
- * <p>{@link #inInputOrder()} joins the payloads of an instant in the order of their {@link Decoded#position}
- * in the input instead (events without one last): for the BATCH runtime mode, whose sort
- * by key and time is not stable, so that events of one key at one time keep the order of their file.
  */
 public final class Instants extends KeyedProcessFunction<Row, Row, Row> {
     private static final long serialVersionUID = 1L;
@@ -39,25 +32,7 @@ public final class Instants extends KeyedProcessFunction<Row, Row, Row> {
 
     private static final OutputTag<String> LATE = new OutputTag<>("late", Types.STRING);
 
-    private static final int POSITION_DIGITS = 16;  // a position as a prefix of its payload: hex, sortable as text
-    private static final Comparator<String> BY_POSITION = Comparator.comparing(piece -> piece.substring(0, POSITION_DIGITS));
-
-    private final boolean inInputOrder;
-    private transient MapState<Long, String> pending;  // time -> payloads (each after its position if in input order)
-
-    /** Instants of events in arrival order. */
-    public Instants() {
-        this(false);
-    }
-
-    private Instants(boolean inInputOrder) {
-        this.inInputOrder = inInputOrder;
-    }
-
-    /** Instants of events in the order of their positions in the input. */
-    public static Instants inInputOrder() {
-        return new Instants(true);
-    }
+    private transient MapState<Long, String> pending;  // time -> payloads
     private transient Counter late;
 
     /** The output type: {@code Row(key, Tuple3(key, time, payloads))}. */
@@ -80,7 +55,6 @@ public final class Instants extends KeyedProcessFunction<Row, Row, Row> {
     public void processElement(Row event, Context context, Collector<Row> out) throws Exception {
         long time = (Long) event.getField(1);
         String payload = (String) event.getField(2);
-        String piece = inInputOrder ? positioned(event, payload) : payload;
         if (time <= context.timerService().currentWatermark()) {
             late.inc();
             context.output(LATE, DeadLetters.json(payload, "late"));
@@ -88,10 +62,10 @@ public final class Instants extends KeyedProcessFunction<Row, Row, Row> {
         }
         String earlier = pending.get(time);
         if (earlier == null) {
-            pending.put(time, piece);
+            pending.put(time, payload);
             context.timerService().registerEventTimeTimer(time);
         } else {
-            pending.put(time, earlier + PAYLOAD_SEPARATOR + piece);
+            pending.put(time, earlier + PAYLOAD_SEPARATOR + payload);
         }
     }
 
@@ -99,28 +73,7 @@ public final class Instants extends KeyedProcessFunction<Row, Row, Row> {
     public void onTimer(long time, OnTimerContext context, Collector<Row> out) throws Exception {
         String key = (String) context.getCurrentKey().getField(0);
         String payloads = pending.get(time);
-        out.collect(Row.of(key, Tuple3.of(key, time, inInputOrder ? inPositionOrder(payloads) : payloads)));
+        out.collect(Row.of(key, Tuple3.of(key, time, payloads)));
         pending.remove(time);
-    }
-
-    /** The payload after its position, fixed-width hex (unsigned: an unknown position, -1, sorts last). */
-    private static String positioned(Row event, String payload) {
-        Long position = Decoded.position(event);
-        String digits = Long.toHexString(position == null ? -1 : position);
-        return "0".repeat(POSITION_DIGITS - digits.length()) + digits + payload;
-    }
-
-    /** Positioned payloads joined by {@link #PAYLOAD_SEPARATOR}, sorted by position (stable), positions removed. */
-    private static String inPositionOrder(String pieces) {
-        String[] sorted = pieces.split(String.valueOf(PAYLOAD_SEPARATOR));
-        Arrays.sort(sorted, BY_POSITION);
-        StringBuilder payloads = new StringBuilder(pieces.length() - sorted.length * POSITION_DIGITS);
-        for (int i = 0; i < sorted.length; i++) {
-            payloads.append(sorted[i], POSITION_DIGITS, sorted[i].length());
-            if (i + 1 < sorted.length) {
-                payloads.append(PAYLOAD_SEPARATOR);
-            }
-        }
-        return payloads.toString();
     }
 }

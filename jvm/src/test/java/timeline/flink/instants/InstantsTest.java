@@ -60,33 +60,6 @@ class InstantsTest {
     }
 
     @Test
-    void inInputOrderTheEventsOfAnInstantAreOrderedByTheirPositionsWhateverTheirArrival() throws Exception {
-        try (var harness = harness(Instants.inInputOrder())) {
-            long[] positions = {4096, 17, 1L << 40, 0, 300};  // arrival order
-            for (int i = 0; i < positions.length; i++) {
-                harness.processElement(Decoded.at(Decoded.event("a", 5, "{\"n\":" + i + "}"), positions[i]), 5);
-            }
-            harness.processElement(Decoded.event("a", 5, "{\"unplaced\":1}"), 5);
-            harness.processElement(Decoded.at(Decoded.event("a", 6, "{\"n\":5}"), 1), 6);
-            harness.processWatermark(new Watermark(Long.MAX_VALUE));
-            assertThat(instants(harness)).containsExactly(
-                    Tuple3.of("a", 5L, String.join(SEPARATOR, "{\"n\":3}", "{\"n\":1}", "{\"n\":4}", "{\"n\":0}",
-                            "{\"n\":2}", "{\"unplaced\":1}")),
-                    Tuple3.of("a", 6L, "{\"n\":5}"));
-        }
-    }
-
-    @Test
-    void byDefaultPositionsAreIgnoredAndArrivalOrderKept() throws Exception {
-        try (var harness = harness()) {
-            harness.processElement(Decoded.at(Decoded.event("a", 5, "{\"n\":1}"), 9), 5);
-            harness.processElement(Decoded.at(Decoded.event("a", 5, "{\"n\":2}"), 3), 5);
-            harness.processWatermark(new Watermark(5));
-            assertThat(instants(harness)).containsExactly(Tuple3.of("a", 5L, "{\"n\":1}" + SEPARATOR + "{\"n\":2}"));
-        }
-    }
-
-    @Test
     void instantsLeaveInTimeOrderOnlyOnceTheWatermarkReachesThem() throws Exception {
         try (var harness = harness()) {
             event(harness, "a", 30, "{\"t\":30}");
