@@ -3,7 +3,8 @@
 :func:`preflight` raises :class:`PreflightError` with a one-line cause; the
 checks take a few seconds at most (``timeout_s`` per broker), and need no JVM.
 
-:func:`check_pulsar_endpoints` runs once the job's JVM is up: it looks up each
+:func:`check_pulsar_endpoints` runs once the job's JVM is up: it shakes hands
+with a ``pulsar+ssl://`` broker as the Pulsar client does, then looks up each
 named topic with the connector's own Java Pulsar client and the endpoint's
 credentials and TLS settings (which creates nothing), so a broker that refuses
 them fails at once, with the broker's answer, instead of after the job's
@@ -13,6 +14,7 @@ restarts. Secrets never appear in a message.
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 import socket
@@ -20,7 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from jobs.config import FileSinkConfig, FileSourceConfig, JobConfig, PulsarSinkConfig, PulsarSourceConfig
-from jobs.java_errors import root_cause
+from jobs.java_errors import java_causes, root_cause
 from jobs.pulsar_security import PulsarSecurity
 
 _TOPIC = re.compile(r"(?:(?:non-)?persistent://[^/\s]+/[^/\s]+/)?[^/\s]+")
@@ -95,6 +97,8 @@ def unkeyed_partitions(source: PulsarSourceConfig, timeout_s: float = 5.0) -> st
     """
     import pulsar  # the Pulsar client library is slow to import: only for a Pulsar source
 
+    quiet = logging.getLogger(f"{__name__}.unkeyed_partitions")
+    quiet.disabled = True  # a broker that refuses the client is reported by the lookup once the job's JVM is up
     security = source.security
     token = security.token_file.read_text(encoding="utf-8").strip() if security.token_file else security.token
     client = pulsar.Client(source.service_url, authentication=pulsar.AuthenticationToken(token) if token else None,
@@ -103,7 +107,7 @@ def unkeyed_partitions(source: PulsarSourceConfig, timeout_s: float = 5.0) -> st
                            tls_trust_certs_file_path=str(security.trust_certs) if security.trust_certs else None,
                            tls_allow_insecure_connection=security.allow_insecure,
                            tls_validate_hostname=security.hostname_verification,
-                           logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
+                           logger=quiet)
     try:
         for topic in source.topics:
             partitions = client.get_topic_partitions(topic)
@@ -137,10 +141,54 @@ LOOKUP_TIMEOUT_S = 60  # generous: a busy machine is slow to connect, and a refu
 def check_pulsar_endpoints(config: JobConfig) -> None:
     """Raise :class:`PreflightError` for the first named topic a Pulsar endpoint does not serve with its settings."""
     if not isinstance(config.source, FileSourceConfig):
-        for topic in config.source.topics:
-            _lookup("source.pulsar", config.source.service_url, config.source.security, topic)
+        _check_endpoint("source.pulsar", config.source.service_url, config.source.security, config.source.topics)
     if isinstance(config.sink, PulsarSinkConfig):
-        _lookup("sink.pulsar", config.sink.service_url, config.sink.security, config.sink.topic)
+        _check_endpoint("sink.pulsar", config.sink.service_url, config.sink.security, (config.sink.topic,))
+
+
+def _check_endpoint(section: str, service_url: str, security: PulsarSecurity, topics: tuple[str, ...]) -> None:
+    if urlsplit(service_url).scheme == "pulsar+ssl":
+        _tls_handshake(section, service_url, security)
+    for topic in topics:
+        _lookup(section, service_url, security, topic)
+
+
+def _tls_handshake(section: str, service_url: str, security: PulsarSecurity) -> None:
+    """A TLS handshake with the broker, trusting and checking its certificate as the Pulsar client does.
+
+    The client itself retries a failed handshake until its operation timeout, then reports only a closed
+    connection: this names the cause at once, and the setting to change.
+    """
+    from pyflink.java_gateway import get_gateway
+
+    jvm = get_gateway().jvm
+    tls = jvm.org.apache.pulsar.common.util.SecurityUtility
+    host, port = urlsplit(service_url).hostname, urlsplit(service_url).port
+    connection = None
+    try:
+        trusted = str(security.trust_certs or "")  # "": the JVM's trust store; no client certificate, key, provider
+        context = tls.createSslContext(security.allow_insecure, trusted, "", "", "")
+        connection = context.getSocketFactory().createSocket()
+        connection.connect(jvm.java.net.InetSocketAddress(host, port), LOOKUP_TIMEOUT_S * 1000)
+        connection.setSoTimeout(LOOKUP_TIMEOUT_S * 1000)
+        connection.startHandshake()
+        named = jvm.org.apache.pulsar.common.tls.TlsHostnameVerifier().verify(host, connection.getSession())
+    except Exception as error:  # noqa: BLE001  (a Py4J error wrapping the Java one)
+        certificate_error = jvm.java.lang.Class.forName("java.security.cert.CertificateException")
+        if any(certificate_error.isInstance(cause) for cause in java_causes(error)):
+            trusting = security.trust_certs or "the JVM's default trust store"
+            raise PreflightError(f"'{section}': Pulsar at {service_url} has a TLS certificate the job does not trust"
+                                 f" ({root_cause(error)}; trusting {trusting}): set '{section}.tls.trust_certs' to"
+                                 " the PEM file of the certificate authority that signed it") from None
+        raise PreflightError(f"'{section}': no TLS handshake with Pulsar at {service_url}: {root_cause(error)}"
+                             f" (see '{section}.tls')") from None
+    finally:
+        if connection is not None:
+            connection.close()
+    if security.hostname_verification and not named:
+        raise PreflightError(f"'{section}': the TLS certificate of Pulsar at {service_url} is not for {host}: use"
+                             f" a host name it holds in '{section}.service_url', or set"
+                             f" '{section}.tls.hostname_verification' to false")
 
 
 def _lookup(section: str, service_url: str, security: PulsarSecurity, topic: str) -> None:

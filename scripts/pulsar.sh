@@ -4,7 +4,9 @@
 #   scripts/pulsar.sh stop --keep-data   (an outage: the next start goes on with the same data; restart = both)
 # Env: PULSAR_PORT (6650), PULSAR_HTTP_PORT (8080), PULSAR_START_TIMEOUT (seconds, 180),
 #      PULSAR_MEM (JVM memory flags), TIMELINE_CACHE,
-#      PULSAR_TOKEN_FILE (start with token authentication on; a superuser token is written to this file).
+#      PULSAR_TOKEN_FILE (start with token authentication on; a superuser token is written to this file),
+#      PULSAR_TLS_DIR (serve TLS too, on PULSAR_TLS_PORT (6651) and PULSAR_HTTPS_PORT (8443), with a throwaway
+#      CA and a broker certificate for 127.0.0.1 and localhost made in this folder: clients trust its ca.pem).
 # Broker binds 127.0.0.1, transactions on, functions worker and stream storage off.
 # (Pulsar 4 standalone puts its embedded bookie on a random free port of its own.)
 # Data lives in a mktemp -d folder that `stop` removes; pid/log are in $CACHE/run.
@@ -21,6 +23,9 @@ PIDFILE="$RUN/pulsar.pid"
 LOG="$RUN/pulsar.log"
 HEALTH="http://127.0.0.1:$PULSAR_HTTP_PORT/admin/v2/brokers/health"
 TOKEN_FILE="${PULSAR_TOKEN_FILE:-}"
+TLS_DIR="${PULSAR_TLS_DIR:-}"
+PULSAR_TLS_PORT="${PULSAR_TLS_PORT:-6651}"
+PULSAR_HTTPS_PORT="${PULSAR_HTTPS_PORT:-8443}"
 AUTH_HEADER="$RUN/auth-header"   # with token authentication: the admin API's header (read by curl, not on its command line)
 
 log() { echo "pulsar.sh: $*" >&2; }
@@ -48,6 +53,25 @@ token_auth() {
   set_conf "$conf" brokerClientAuthenticationParameters "file://$TOKEN_FILE"
 }
 
+# TLS beside the plain ports: a CA of its own (valid 2 days) signs the broker's certificate (SAN 127.0.0.1, localhost)
+tls() {
+  local conf="$1" dir="$TLS_DIR"
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=timeline-flink local CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$dir/ca.key.pem" -out "$dir/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+    -keyout "$dir/broker.key.pem" -out "$dir/broker.csr" 2>/dev/null
+  openssl x509 -req -in "$dir/broker.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key.pem" -CAcreateserial -days 2 \
+    -extfile <(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n') \
+    -out "$dir/broker.cert.pem" 2>/dev/null
+  set_conf "$conf" brokerServicePortTls "$PULSAR_TLS_PORT"
+  set_conf "$conf" webServicePortTls "$PULSAR_HTTPS_PORT"
+  set_conf "$conf" tlsCertificateFilePath "$dir/broker.cert.pem"
+  set_conf "$conf" tlsKeyFilePath "$dir/broker.key.pem"
+  set_conf "$conf" tlsTrustCertsFilePath "$dir/ca.pem"
+}
+
 # set KEY=VALUE in a properties file (replace or append)
 set_conf() {
   if grep -q "^$2=" "$1"; then sed -i "s|^$2=.*|$2=$3|" "$1"; else echo "$2=$3" >> "$1"; fi
@@ -55,9 +79,10 @@ set_conf() {
 
 start() {
   if running; then log "already running (pid $(cat "$PIDFILE"))"; return 0; fi
-  for p in "$PULSAR_PORT" "$PULSAR_HTTP_PORT"; do
+  local ports=("$PULSAR_PORT" "$PULSAR_HTTP_PORT"); [[ -n "$TLS_DIR" ]] && ports+=("$PULSAR_TLS_PORT" "$PULSAR_HTTPS_PORT")
+  for p in "${ports[@]}"; do
     if port_busy "$p"; then
-      log "port $p on 127.0.0.1 is already in use; free it or set PULSAR_PORT / PULSAR_HTTP_PORT"
+      log "port $p on 127.0.0.1 is already in use; free it or set PULSAR_PORT / PULSAR_HTTP_PORT (PULSAR_TLS_PORT / PULSAR_HTTPS_PORT)"
       exit 1
     fi
   done
@@ -71,6 +96,7 @@ start() {
   echo "$PULSAR_HTTP_PORT" > "$RUN/http.port"
   local conf="$data/standalone.conf"
   cp "$PULSAR_HOME/conf/standalone.conf" "$conf"
+  echo >> "$conf"   # the shipped file ends without a newline: settings appended after it start a line of their own
   set_conf "$conf" bindAddress 127.0.0.1
   set_conf "$conf" advertisedAddress 127.0.0.1
   set_conf "$conf" brokerServicePort "$PULSAR_PORT"
@@ -87,9 +113,11 @@ start() {
   set_conf "$conf" defaultRetentionSizeInMB -1
   rm -f "$AUTH_HEADER"
   if [[ -n "$TOKEN_FILE" ]]; then token_auth "$conf" "$data"; fi
+  if [[ -n "$TLS_DIR" ]]; then tls "$conf"; fi
 
   local t0; t0=$(date +%s%N)
   log "starting Pulsar $(basename "$PULSAR_HOME") on 127.0.0.1:$PULSAR_PORT (http $PULSAR_HTTP_PORT), data $data"
+  [[ -n "$TLS_DIR" ]] && log "and TLS on 127.0.0.1:$PULSAR_TLS_PORT (https $PULSAR_HTTPS_PORT), trusting $TLS_DIR/ca.pem"
   ( cd "$data" && PULSAR_STANDALONE_CONF="$conf" PULSAR_LOG_DIR="$RUN" \
       PULSAR_MEM="${PULSAR_MEM:--Xms256m -Xmx1g -XX:MaxDirectMemorySize=1g}" \
       setsid bash -c 'echo $$ > "$0"; exec "$1"/bin/pulsar standalone -nfw -nss \

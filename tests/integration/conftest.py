@@ -15,7 +15,7 @@ import orjson
 import pulsar
 import pytest
 
-from broker.local import LocalBroker, local_broker
+from broker.local import BrokerTls, LocalBroker, local_broker
 from jobs.artifacts import export_artifacts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +36,22 @@ def artifacts() -> None:
 def pulsar_broker(artifacts, tmp_path_factory) -> Iterator[LocalBroker]:
     with local_broker(tmp_path_factory.mktemp("pulsar")) as broker:
         yield broker
+
+
+@pytest.fixture(scope="session")
+def tls_pulsar_broker(artifacts, tmp_path_factory) -> Iterator[LocalBroker]:
+    """A broker that serves TLS too, its certificate signed by a throwaway CA: the job under test uses its
+    ``tls`` endpoints only, the test's own clients its plain ones."""
+    with local_broker(tmp_path_factory.mktemp("tls-pulsar"), tls=True) as broker:
+        yield broker
+
+
+def tls_settings(tls: BrokerTls) -> list[str]:
+    """The job's settings for both Pulsar endpoints over TLS: the broker's CA trusted, its host name checked."""
+    return [setting for section in ("source.pulsar", "sink.pulsar")
+            for setting in ("--set", f"{section}.service_url={tls.service_url}",
+                            "--set", f"{section}.tls.trust_certs={tls.ca_file}",
+                            "--set", f"{section}.tls.hostname_verification=true")]
 
 
 @pytest.fixture(scope="session")

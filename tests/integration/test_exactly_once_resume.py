@@ -1,5 +1,5 @@
 """A killed exactly-once job resumed from its latest checkpoint: readers get new records as soon as it runs,
-not after the transaction timeout, and every record once; on a broker with token authentication too."""
+not after the transaction timeout, and every record once; on a broker with token authentication and over TLS too."""
 from __future__ import annotations
 
 import signal
@@ -12,7 +12,7 @@ import pytest
 from broker.local import local_broker
 from broker.publish import publish
 
-from .conftest import flush_event, start_timeline_run, stop_job
+from .conftest import flush_event, start_timeline_run, stop_job, tls_settings
 from .live_stream import FLOWING_AGAIN_S, LiveInput, OutputWatch, open_transactions
 from .test_cluster import comparison
 from .test_job import BOUND_MS, expected_records, pulsar_settings
@@ -37,11 +37,14 @@ def token_broker(artifacts, tmp_path_factory):
         yield broker, token_file
 
 
-@pytest.fixture(params=["plain", "token"])
+@pytest.fixture(params=["plain", "token", "tls"])
 def broker(request) -> Broker:
     if request.param == "plain":
         plain = request.getfixturevalue("pulsar_broker")
         return Broker(plain.service_url, plain.admin_url, None, pulsar_settings(plain.service_url))
+    if request.param == "tls":  # the job over TLS only; the test's reader, writer and admin calls plain
+        secured = request.getfixturevalue("tls_pulsar_broker")
+        return Broker(secured.service_url, secured.admin_url, None, tls_settings(secured.tls))
     secured, token_file = request.getfixturevalue("token_broker")
     return Broker(secured.service_url, secured.admin_url, token_file.read_text().strip(),
                   [*pulsar_settings(secured.service_url), "--set", f"source.pulsar.auth.token_file={token_file}",

@@ -1,4 +1,5 @@
-"""A Pulsar broker with token authentication: the job runs with the token and is refused at once without it."""
+"""Secured Pulsar brokers: the job runs with a token or over TLS, and is refused at once without the token or
+without trusting the broker's certificate."""
 from __future__ import annotations
 
 import subprocess
@@ -13,7 +14,7 @@ from broker.local import local_broker
 from broker.publish import publish
 from engine.records import change_order
 
-from .conftest import CIRR, JOB_TIMEOUT_S, TIMELINE, hold_topic, timeline_run
+from .conftest import CIRR, JOB_TIMEOUT_S, TIMELINE, hold_topic, timeline_run, tls_settings
 from .test_job import arrivals, expected_records, pulsar_settings
 
 pytestmark = [pytest.mark.flink, pytest.mark.pulsar]
@@ -54,3 +55,26 @@ def test_the_job_runs_with_the_token_and_is_refused_without_it(secured_broker, t
     shown = done.stdout + done.stderr + refused.stdout + refused.stderr
     shown += "".join(path.read_text(errors="replace") for path in FLINK_LOGS.glob("*.log"))
     assert token not in shown
+
+
+def test_the_job_runs_over_tls_trusting_the_brokers_ca_and_is_refused_without_it(tls_pulsar_broker, topic, tmp_path):
+    plain, tls = tls_pulsar_broker.service_url, tls_pulsar_broker.tls
+    events = arrivals(20, seed=37)
+    hold_topic(plain, topic("in"), "timeline-video_qoe")
+    publish(plain, topic("in"), (orjson.dumps(event) for event in events))
+    job = ["--source", f"pulsar:{topic('in')}", "--sink", f"pulsar:{topic('out')}",
+           "--set", "source.pulsar.bounded=true"]
+
+    refused = subprocess.run([str(TIMELINE), "run", str(CIRR), *job, *pulsar_settings(tls.service_url)],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=JOB_TIMEOUT_S)
+    assert refused.returncode == 2
+    assert refused.stdout == ""
+    assert refused.stderr.startswith(f"timeline run: 'source.pulsar': Pulsar at {tls.service_url} has a TLS"
+                                     " certificate the job does not trust ("), refused.stderr
+    assert refused.stderr.endswith("; trusting the JVM's default trust store): set 'source.pulsar.tls.trust_certs'"
+                                   " to the PEM file of the certificate authority that signed it\n"), refused.stderr
+
+    timeline_run(*job, *tls_settings(tls), cwd=tmp_path)
+
+    records = [orjson.loads(message) for message in read_topic(plain, topic("out"), idle_seconds=3)]
+    assert sorted(records, key=change_order) == expected_records(events)
