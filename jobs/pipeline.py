@@ -46,7 +46,7 @@ from jobs.artifacts import export_artifacts
 from jobs.config import FileSourceConfig, JobConfig, PulsarSinkConfig, PulsarSourceConfig, RestartConfig
 from jobs.preflight import check_pulsar_endpoints
 from operators.aggregates import AGGREGATE_KEY, CONTRIBUTIONS, CombineFunction, aggregate_key
-from operators.streams import INSTANT, KEY_TYPE, DeadLetterCount
+from operators.streams import INSTANT, KEY_TYPE
 from operators.keyed_records import record_type
 from operators.timelines import TimelineFunction
 
@@ -169,8 +169,9 @@ def sink_outputs(spec: Spec, spec_text: str, config: JobConfig, timelines: DataS
                       .uid("aggregates").name("aggregates"))
         # chained to the aggregate operator: keeps each (aggregate, group)'s records in time order
         sink_output(records_for(config, aggregates), config, "aggregates", "aggregate-sink")
-    dead_letters = (dead_letters.map(DeadLetterCount(), output_type=Types.STRING())
-                    .uid("dead-letters").name("dead-letters").set_parallelism(1))
+    counting = jvm().timeline.flink.decode.DeadLetterCount()
+    counted = dead_letters._j_data_stream.map(counting, Types.STRING().get_java_type_info())
+    dead_letters = DataStream(counted.uid("dead-letters").name("dead-letters").setParallelism(1))
     sink_output(dead_letters, config, "dead_letters", "dead-letter-sink").set_parallelism(1)
 
 
