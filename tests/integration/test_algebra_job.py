@@ -16,6 +16,7 @@ from engine.incremental import Engine
 from engine.records import change_order
 
 from .conftest import timeline_run
+from .test_backfill_job import backfill_job, sorted_lines
 
 pytestmark = pytest.mark.flink
 
@@ -47,7 +48,8 @@ SPEC_TEXT = "\n".join([
 ])
 
 
-def test_every_operator_through_the_job_matches_timeline_eval(tmp_path: Path):
+def test_every_operator_through_the_jobs_matches_timeline_eval(tmp_path: Path):
+    """The streaming job and the BATCH job."""
     spec_path = tmp_path / "algebra.yaml"
     spec_path.write_text(SPEC_TEXT)
     spec = load_spec_file(spec_path)
@@ -64,3 +66,5 @@ def test_every_operator_through_the_job_matches_timeline_eval(tmp_path: Path):
     assert [orjson.dumps(r) for r in evaluated] == [orjson.dumps(r) for r in reference.evaluate(spec, events)]
     assert [orjson.dumps(r) for r in sorted(written, key=change_order)] == [orjson.dumps(r) for r in evaluated]
     assert {record["timeline"] for record in written} == set(TIMELINES)
+    backfill_job(spec_path, tmp_path, source="events")
+    assert sorted_lines(tmp_path / "batch" / "changes") == sorted_lines(tmp_path / "out" / "changes")

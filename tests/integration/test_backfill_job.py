@@ -33,10 +33,10 @@ def sorted_lines(folder: Path) -> list[bytes]:
     return sorted(line for part in folder.glob("part-*") for line in part.read_bytes().splitlines())
 
 
-def backfill_job(spec: Path, cwd: Path, *args: str) -> None:
-    """``jobs.backfill`` from file:events.jsonl to file:batch at parallelism 2, in buckets of about 4096 bytes."""
+def backfill_job(spec: Path, cwd: Path, *args: str, source: str = "events.jsonl") -> None:
+    """``jobs.backfill`` from file:``source`` to file:batch at parallelism 2, in buckets of about 4096 bytes."""
     batch = subprocess.run([sys.executable, "-m", "jobs.backfill", "--spec", str(spec), "--source",
-                            "file:events.jsonl", "--sink", "file:batch", "--parallelism", "2",
+                            f"file:{source}", "--sink", "file:batch", "--parallelism", "2",
                             "--batch-bytes", "4096", *args],
                            cwd=cwd, capture_output=True, text=True, timeout=JOB_TIMEOUT_S)
     assert batch.returncode == 0, batch.stderr[-5000:]
