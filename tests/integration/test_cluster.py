@@ -202,6 +202,50 @@ def test_live_output_flows_on_after_each_fault(delivery, cluster, pulsar_broker,
     assert figures["missing"] == figures["wrong"] == 0
 
 
+FIRST_CHECKPOINT_S = 60  # the checkpoint interval, and when the first checkpoint of an attempt is taken
+
+
+def test_exactly_once_output_flows_after_a_loss_before_the_first_checkpoint(cluster, pulsar_broker, topic, tmp_path):
+    """kill -9 of a TaskManager while both sink writers' first transactions hold records, before the job's
+    first checkpoint (no checkpoint names these transactions), at the default transaction timeout (3 h): the
+    restart aborts them (the writers recorded them in the job's ledger before writing in them), so a reader
+    gets records at the restarted attempt's first checkpoint, not at the timeout; every record of ``timeline
+    eval`` once."""
+    url = pulsar_broker.service_url
+    watch = OutputWatch(url, topic("out"))
+    live = LiveInput(url, topic("in"), sessions=1500, span_ms=600_000, disorder_ms=BOUND_MS - 500, seed=53)
+    # the first checkpoint of an attempt comes a whole interval after its start (else at a random moment)
+    job = cluster.submit("-p", "2", "-D", f"execution.checkpointing.min-pause={FIRST_CHECKPOINT_S}s", str(CIRR),
+                         *job_args(url, topic("in"), topic("out"), tmp_path, "sink.pulsar.delivery=exactly-once",
+                                   f"checkpoint.interval={FIRST_CHECKPOINT_S}s", "checkpoint.restart_max_delay=5s"))
+    try:
+        cluster.wait_running(job)
+        cluster.wait("both sink writers' transactions hold records",
+                     lambda: open_transactions(pulsar_broker.admin_url, topic("out")) >= 2)
+        assert cluster.completed_checkpoints(job) == 0, "a checkpoint completed before the fault: a later one"
+        killed = time.monotonic()
+        cluster.kill_taskmanager(next(iter(cluster.taskmanager_pids())))
+        cluster.add_taskmanager()
+        cluster.wait("the failure handled", lambda: cluster.failures(job) >= 1)
+        cluster.wait_running(job)
+        running_again = time.monotonic()
+        first = watch.first_after(killed, within_s=FLOWING_AGAIN_S)  # from now on
+        figures = {"running_again_s": round(running_again - killed, 1), "first_record_s": round(first - killed, 1)}
+        events = live.stop()
+        send(url, topic("in"), [flush_event(events)])
+        cluster.script("flink", "checkpoint", job)  # commits the flushed records without waiting an interval
+        expected = expected_records(events)
+        records = watch.until_complete(expected)
+    finally:
+        live.stop()
+        watch.stop()
+        cluster.script("flink", "cancel", job)
+    figures.update(comparison(records, expected))
+    print(f"\nexactly-once, lost before the first checkpoint: {len(events):,} events, parallelism 2; {figures}")
+    assert cluster.logged("opened after checkpoint 0)"), "no restart aborted a transaction from the ledger"
+    assert figures["missing"] == figures["wrong"] == figures["duplicates"] == 0
+
+
 def test_savepoint_and_resume_at_another_parallelism(cluster, pulsar_url, topic, tmp_path):
     """Stop with a savepoint at parallelism 1, resume at 2, stop again, resume at 1: exactly-once output has
     every record of ``timeline eval`` once."""
