@@ -28,7 +28,9 @@ final class LedgerPruningCommitter implements Committer<PulsarCommittable> {
         Set<TxnID> committed = requests.stream()
                 .map(request -> request.getCommittable().getTxnID())
                 .collect(Collectors.toSet());
-        ledger.forget(committed);
+        if (!committed.isEmpty()) {
+            ledger.forget(committed);
+        }
     }
 
     @Override
