@@ -43,7 +43,8 @@ from pyflink.java_gateway import get_gateway
 
 from dsl.spec import Spec, load_spec
 from jobs.artifacts import export_artifacts
-from jobs.config import FileSourceConfig, JobConfig, PulsarSinkConfig, PulsarSourceConfig, RestartConfig
+from jobs.config import (CheckpointConfig, FileSourceConfig, JobConfig, PulsarSinkConfig, PulsarSourceConfig,
+                         RestartConfig)
 from jobs.preflight import check_pulsar_endpoints
 from operators.aggregates import AGGREGATE_KEY, CONTRIBUTIONS, CombineFunction, aggregate_key
 from operators.streams import INSTANT, KEY_TYPE
@@ -316,16 +317,17 @@ def sink_output(stream: DataStream, config: JobConfig, output: str, uid: str, ke
     text written without keys."""
     sink = config.sink
     if isinstance(sink, PulsarSinkConfig):
-        target = _pulsar_sink(sink, output, keyed and output in KEYED_OUTPUTS, config.checkpoint.interval_ms)
+        target = _pulsar_sink(sink, output, keyed and output in KEYED_OUTPUTS, config.checkpoint, uid)
     else:
         target = file_sink(getattr(sink, output))
     return stream.sink_to(target).uid(uid).name(uid)
 
 
-def _pulsar_sink(sink: PulsarSinkConfig, output: str, keyed: bool, checkpoint_interval_ms: int) -> Sink:
+def _pulsar_sink(sink: PulsarSinkConfig, output: str, keyed: bool, checkpoint: CheckpointConfig, uid: str) -> Sink:
     """The sink of ``output``'s topic; keyed records get their message keys and key-hash routing. At
     exactly-once it is wrapped in ``timeline.flink.transactions.ExactlyOncePulsarSink``: a restore aborts the
-    transactions the failed attempt left open (docs/job.md, "Crash and resume")."""
+    transactions the failed attempt left open, found in the job's checkpoint state and in the ledger it keeps
+    under ``checkpoint.dir`` as ``uid`` (docs/job.md, "Transactions left open")."""
     exactly_once = sink.delivery == "exactly-once"
     builder = (PulsarSink.builder()
                .set_service_url(sink.service_url)
@@ -344,7 +346,7 @@ def _pulsar_sink(sink: PulsarSinkConfig, output: str, keyed: bool, checkpoint_in
         builder.set_serialization_schema(SimpleStringSchema()).set_topic_routing_mode(TopicRoutingMode.ROUND_ROBIN)
     if exactly_once:
         return Sink(jvm().timeline.flink.transactions.ExactlyOncePulsarSink.of(
-            builder._j_pulsar_sink_builder.build(), checkpoint_interval_ms))
+            builder._j_pulsar_sink_builder.build(), checkpoint.interval_ms, checkpoint.dir, uid))
     return builder.build()
 
 

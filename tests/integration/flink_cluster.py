@@ -148,6 +148,10 @@ class FlinkCluster:
         """True when a TaskManager's log has ``text``."""
         return any(text in log.read_text(errors="replace") for log in self.folder.glob("log/taskmanager-*/*.log"))
 
+    def failures(self, job: str) -> int:
+        """The task failures in ``job``'s exception history (each restarted the job, or a region of it)."""
+        return len(self.rest(f"/jobs/{job}/exceptions")["exceptionHistory"]["entries"])
+
     def restarts(self, job: str) -> int:
         metric = self.rest(f"/jobs/{job}/metrics?get=numRestarts")
         return int(metric[0]["value"]) if metric else 0

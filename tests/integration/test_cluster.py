@@ -11,6 +11,8 @@ import os
 import subprocess
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -113,13 +115,15 @@ def test_a_lost_taskmanager_and_a_broker_restart_lose_nothing(cluster, pulsar_ur
 
 @dataclass
 class Stream:
-    """A job writing ``output`` while a reader watches it."""
+    """A job reading live input from ``input`` and writing ``output`` while a reader watches it."""
     cluster: FlinkCluster
     job: str
     watch: OutputWatch
     broker: LocalBroker
     output: str
     exactly_once: bool
+    live: LiveInput
+    input: str
 
 
 def lose_a_taskmanager(stream: Stream) -> dict[str, float]:
@@ -169,6 +173,36 @@ FAULTS = {"exactly-once": (lose_a_taskmanager, lose_the_leading_jobmanager, rest
           "at-least-once": (lose_a_taskmanager, lose_the_leading_jobmanager)}  # a broker restart: above
 
 
+@contextmanager
+def live_job(cluster: FlinkCluster, pulsar_broker: LocalBroker, topic, tmp_path: Path, delivery: str, seed: int,
+             flink_options: tuple[str, ...] = (), settings: tuple[str, ...] = ()) -> Iterator[Stream]:
+    """A job at parallelism 2 on live input (1,500 generated sessions over 10 minutes) while a reader watches
+    its output, running; the input, the reader and the job stopped at the end."""
+    url = pulsar_broker.service_url
+    watch = OutputWatch(url, topic("out"))
+    live = LiveInput(url, topic("in"), sessions=1500, span_ms=600_000, disorder_ms=BOUND_MS - 500, seed=seed)
+    job = cluster.submit("-p", "2", *flink_options, str(CIRR), *job_args(
+        url, topic("in"), topic("out"), tmp_path, f"sink.pulsar.delivery={delivery}", *settings,
+        "checkpoint.restart_max_delay=5s"))
+    try:
+        cluster.wait_running(job)
+        yield Stream(cluster, job, watch, pulsar_broker, topic("out"), delivery == "exactly-once", live, topic("in"))
+    finally:
+        live.stop()
+        watch.stop()
+        cluster.script("flink", "cancel", job)
+
+
+def complete_output(stream: Stream, commit=lambda: None) -> dict[str, int]:
+    """Stop the input, flush it (then ``commit``) and read until the output has every record of ``timeline
+    eval`` on the events sent; the comparison, with the number of events."""
+    events = stream.live.stop()
+    send(stream.broker.service_url, stream.input, [flush_event(events)])
+    commit()
+    expected = expected_records(events)
+    return {"events": len(events), **comparison(stream.watch.until_complete(expected), expected)}
+
+
 @pytest.mark.parametrize("delivery", FAULTS)
 def test_live_output_flows_on_after_each_fault(delivery, cluster, pulsar_broker, topic, tmp_path):
     """Live input at the default transaction timeout (3 h): kill -9 of a TaskManager, of the leading
@@ -176,30 +210,45 @@ def test_live_output_flows_on_after_each_fault(delivery, cluster, pulsar_broker,
     A reader gets records again soon after each (at exactly-once, the restore aborts the transactions the
     lost attempt left open); the output is that of ``timeline eval``: exactly-once every record once,
     at-least-once duplicates that are exact repeats."""
-    pulsar_url = pulsar_broker.service_url
-    watch = OutputWatch(pulsar_url, topic("out"))
-    live = LiveInput(pulsar_url, topic("in"), sessions=1500, span_ms=600_000, disorder_ms=BOUND_MS - 500, seed=47)
-    job = cluster.submit("-p", "2", str(CIRR), *job_args(
-        pulsar_url, topic("in"), topic("out"), tmp_path, f"sink.pulsar.delivery={delivery}",
-        "checkpoint.restart_max_delay=5s"))
-    try:
-        cluster.wait_running(job)
-        stream = Stream(cluster, job, watch, pulsar_broker, topic("out"), delivery == "exactly-once")
+    with live_job(cluster, pulsar_broker, topic, tmp_path, delivery, seed=47) as stream:
         figures = {fault.__name__: fault(stream) for fault in FAULTS[delivery]}
-        events = live.stop()
-        send(pulsar_url, topic("in"), [flush_event(events)])
-        expected = expected_records(events)
-        records = watch.until_complete(expected)
-    finally:
-        live.stop()
-        watch.stop()
-        cluster.script("flink", "cancel", job)
-    figures.update(comparison(records, expected))
-    print(f"\n{delivery}, live input: {len(events):,} events, parallelism 2; {figures}")
+        figures.update(complete_output(stream))
+    print(f"\n{delivery}, live input, parallelism 2; {figures}")
     if delivery == "exactly-once":
         assert cluster.logged("left open by an earlier attempt"), "no restore aborted a transaction"
         assert figures["duplicates"] == 0
     assert figures["missing"] == figures["wrong"] == 0
+
+
+FIRST_CHECKPOINT_S = 60  # the checkpoint interval, and when the first checkpoint of an attempt is taken
+
+
+def test_exactly_once_output_flows_after_a_loss_before_the_first_checkpoint(cluster, pulsar_broker, topic, tmp_path):
+    """kill -9 of a TaskManager while both sink writers' first transactions hold records, before the job's
+    first checkpoint (no checkpoint names these transactions), at the default transaction timeout (3 h): the
+    restart aborts them (the writers recorded them in the job's ledger before writing in them), so a reader
+    gets records at the restarted attempt's first checkpoint, not at the timeout; every record of ``timeline
+    eval`` once."""
+    # the first checkpoint of an attempt comes a whole interval after its start (else at a random moment)
+    with live_job(cluster, pulsar_broker, topic, tmp_path, "exactly-once", seed=53,
+                  flink_options=("-D", f"execution.checkpointing.min-pause={FIRST_CHECKPOINT_S}s"),
+                  settings=(f"checkpoint.interval={FIRST_CHECKPOINT_S}s",)) as stream:
+        cluster.wait("both sink writers' transactions hold records",
+                     lambda: open_transactions(pulsar_broker.admin_url, stream.output) >= 2)
+        assert cluster.completed_checkpoints(stream.job) == 0, "a checkpoint completed before the fault"
+        killed = time.monotonic()
+        cluster.kill_taskmanager(next(iter(cluster.taskmanager_pids())))
+        cluster.add_taskmanager()
+        cluster.wait("the failure handled", lambda: cluster.failures(stream.job) >= 1)
+        cluster.wait_running(stream.job)
+        running_again = time.monotonic()
+        first = stream.watch.first_after(killed, within_s=FLOWING_AGAIN_S)  # from now on
+        figures = {"running_again_s": round(running_again - killed, 1), "first_record_s": round(first - killed, 1)}
+        # commits the flushed records without waiting an interval
+        figures.update(complete_output(stream, commit=lambda: cluster.script("flink", "checkpoint", stream.job)))
+    print(f"\nexactly-once, lost before the first checkpoint, live input, parallelism 2; {figures}")
+    assert cluster.logged("opened after checkpoint 0)"), "no restart aborted a transaction from the ledger"
+    assert figures["missing"] == figures["wrong"] == figures["duplicates"] == 0
 
 
 def test_savepoint_and_resume_at_another_parallelism(cluster, pulsar_url, topic, tmp_path):

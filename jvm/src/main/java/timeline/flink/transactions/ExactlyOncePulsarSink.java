@@ -2,6 +2,7 @@ package timeline.flink.transactions;
 
 import java.io.IOException;
 import java.util.Collection;
+import org.apache.flink.api.common.TaskInfo;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.CommitterInitContext;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -19,13 +20,16 @@ import org.apache.pulsar.client.api.transaction.TxnID;
  * The connector's {@link PulsarSink} at exactly-once delivery, whose restore aborts the transactions a
  * failed attempt left open.
  *
- * <p>Each writer writes all its topics in one transaction per checkpoint period, opened in advance
- * and recorded in the checkpoints before the period starts ({@link OpenAheadWriter}). A restore from
- * checkpoint N aborts the transactions recorded in N: none was written in before N, so no completed
- * checkpoint commits them (the committables of N and of earlier checkpoints were prepared before N
- * and are committed on restore, as before), and the attempt that wrote them is gone. Aborted, they stop
- * holding back the readers of their partitions at once instead of at the transaction timeout.
- * Committing, committables and their serializer are the connector's own.
+ * <p>Each writer writes all its topics in one transaction per checkpoint period, opened in advance,
+ * recorded in the job's {@link TransactionLedger} before it is written in and in the checkpoints taken
+ * before its period starts ({@link OpenAheadWriter}). A restore from checkpoint N aborts the
+ * transactions recorded in N, and those the ledger lists as opened after N or later (an attempt's first
+ * ones, before any checkpoint of it): none was written in before N, so no completed checkpoint commits
+ * them (the committables of N and of earlier checkpoints were prepared before N and are committed on
+ * restore, as before), and the attempt that wrote them is gone. Aborted, they stop holding back the
+ * readers of their partitions at once instead of at the transaction timeout. Committing, committables
+ * and their serializer are the connector's own; the committer then forgets the committed transactions
+ * in the ledger.
  */
 public final class ExactlyOncePulsarSink<IN>
         implements Sink<IN>, SupportsWriterState<IN, TxnID>, SupportsCommitter<PulsarCommittable> {
@@ -33,24 +37,34 @@ public final class ExactlyOncePulsarSink<IN>
 
     private final PulsarSink<IN> connector;
     private final long intervalMillis;
+    private final String checkpointDir;
+    private final String name;
 
-    private ExactlyOncePulsarSink(PulsarSink<IN> connector, long intervalMillis) {
+    private ExactlyOncePulsarSink(PulsarSink<IN> connector, long intervalMillis, String checkpointDir, String name) {
         this.connector = connector;
         this.intervalMillis = intervalMillis;
+        this.checkpointDir = checkpointDir;
+        this.name = name;
     }
 
     /**
      * {@code connector}, built with {@code DeliveryGuarantee.EXACTLY_ONCE}, aborting at restore, in a job
-     * checkpointed every {@code intervalMillis}.
+     * checkpointed every {@code intervalMillis} into {@code checkpointDir} (a URI), where the ledger of
+     * the sink {@code name} (unique in the job) is kept.
      */
-    public static <IN> ExactlyOncePulsarSink<IN> of(PulsarSink<IN> connector, long intervalMillis) {
-        return new ExactlyOncePulsarSink<>(connector, intervalMillis);
+    public static <IN> ExactlyOncePulsarSink<IN> of(PulsarSink<IN> connector, long intervalMillis,
+                                                    String checkpointDir, String name) {
+        return new ExactlyOncePulsarSink<>(connector, intervalMillis, checkpointDir, name);
     }
 
     @Override
     @SuppressWarnings("deprecation")
     public OpenAheadWriter<IN> createWriter(InitContext context) throws IOException {
-        return new OpenAheadWriter<>((PulsarWriter<IN>) connector.createWriter(context), intervalMillis);
+        TaskInfo task = context.getTaskInfo();
+        OpenAheadWriter<IN> writer = new OpenAheadWriter<>((PulsarWriter<IN>) connector.createWriter(context),
+                intervalMillis, ledger(context), task.getIndexOfThisSubtask());
+        writer.start(context.getRestoredCheckpointId().orElse(0), task.getNumberOfParallelSubtasks());
+        return writer;
     }
 
     @Override
@@ -68,11 +82,15 @@ public final class ExactlyOncePulsarSink<IN>
 
     @Override
     public Committer<PulsarCommittable> createCommitter(CommitterInitContext context) throws IOException {
-        return connector.createCommitter(context);
+        return new LedgerPruningCommitter(connector.createCommitter(context), ledger(context));
     }
 
     @Override
     public SimpleVersionedSerializer<PulsarCommittable> getCommittableSerializer() {
         return connector.getCommittableSerializer();
+    }
+
+    private TransactionLedger ledger(org.apache.flink.api.connector.sink2.InitContext context) throws IOException {
+        return TransactionLedger.of(checkpointDir, context.getJobInfo().getJobId(), name);
     }
 }

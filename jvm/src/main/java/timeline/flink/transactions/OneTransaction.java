@@ -15,18 +15,21 @@ import org.apache.pulsar.client.api.transaction.Transaction;
  * there is one.
  *
  * <p>So all the records a writer sends between two checkpoints, to any partition, are in one
- * transaction that {@link OpenAheadWriter} recorded in a checkpoint before.
+ * transaction that {@link OpenAheadWriter} recorded in its ledger before, and in a checkpoint's state
+ * unless none was taken since it was opened.
  */
 final class OneTransaction extends HashMap<String, Transaction> {
     private static final long serialVersionUID = 1L;
 
-    /** A transaction opened ahead, not written in yet, and when it was opened (epoch ms). */
+    /** A transaction opened ahead, not written in yet, its ledger entry, and when it was opened (epoch ms). */
     static final class Ahead {
         final Transaction transaction;
+        final TransactionLedger.Opened recorded;
         final long openedAt;
 
-        Ahead(Transaction transaction, long openedAt) {
+        Ahead(Transaction transaction, TransactionLedger.Opened recorded, long openedAt) {
             this.transaction = transaction;
+            this.recorded = recorded;
             this.openedAt = openedAt;
         }
     }
@@ -58,8 +61,14 @@ final class OneTransaction extends HashMap<String, Transaction> {
     @Override
     public Transaction get(Object topic) {
         if (isEmpty() && !ahead.isEmpty()) {
-            put((String) topic, ahead.removeFirst().transaction);
+            super.put((String) topic, ahead.removeFirst().transaction);
         }
         return isEmpty() ? null : values().iterator().next();
+    }
+
+    /** Refused: every transaction is opened ahead, so that the ledger has it before its first record. */
+    @Override
+    public Transaction put(String topic, Transaction transaction) {
+        throw new IllegalStateException("no transaction opened ahead for a record to " + topic);
     }
 }

@@ -13,6 +13,7 @@ import org.apache.flink.connector.pulsar.sink.committer.PulsarCommittable;
 import org.apache.flink.connector.pulsar.sink.config.SinkConfiguration;
 import org.apache.flink.connector.pulsar.sink.writer.PulsarWriter;
 import org.apache.pulsar.client.api.PulsarClient;
+import org.apache.pulsar.client.api.transaction.Transaction;
 import org.apache.pulsar.client.api.transaction.TransactionCoordinatorClient;
 import org.apache.pulsar.client.api.transaction.TransactionCoordinatorClientException;
 import org.apache.pulsar.client.api.transaction.TransactionCoordinatorClientException.InvalidTxnStatusException;
@@ -24,18 +25,19 @@ import timeline.flink.transactions.OneTransaction.Ahead;
 
 /**
  * The connector's exactly-once {@link PulsarWriter}, whose checkpoint state is the transactions it
- * will write in after that checkpoint.
+ * will write in after that checkpoint, and which records every transaction it opens in a ledger first.
  *
  * <p>At each checkpoint the connector's writer hands its transaction to the committer and opens the
  * next one with the next record. This writer keeps {@link #AHEAD} transactions opened in advance
  * instead, the next period writes in the first of them (all topics share it, {@link OneTransaction}),
  * and its state is their ids. So the state of checkpoint N names every transaction the writer opens
- * for the periods after N until {@link #AHEAD} more checkpoints have started: a restore from N aborts
- * them also when checkpoints after N began (their barriers passed this writer) and never completed,
- * which is the rule when a JobManager or TaskManager is lost mid-checkpoint. A transaction opened ahead
- * is renewed before it gets too old to be written in for a period and committed within the timeout.
- * The writer's Pulsar client, transaction coordinator and settings are the connector's, so
- * authentication and TLS are those of the sink.
+ * for the periods after N until {@link #AHEAD} more checkpoints have started. The {@link
+ * TransactionLedger} names the rest: the transactions opened at the start of an attempt, before any
+ * checkpoint of it, and those opened after more checkpoints than that that never completed. A start
+ * ({@link #start}) aborts the transactions of both that an earlier attempt left open, before opening its
+ * own. A transaction opened ahead is renewed before it gets too old to be written in for a period and
+ * committed within the timeout. The writer's Pulsar client, transaction coordinator and settings are
+ * the connector's, so authentication and TLS are those of the sink.
  */
 public final class OpenAheadWriter<IN>
         implements StatefulSinkWriter<IN, TxnID>, CommittingSinkWriter<IN, PulsarCommittable> {
@@ -49,10 +51,18 @@ public final class OpenAheadWriter<IN>
     private final long timeoutMillis;
     private final long renewAfterMillis;  // the age of a transaction opened ahead that is aborted and replaced
     private final OneTransaction transactions = new OneTransaction();
+    private final TransactionLedger ledger;
+    private final int subtask;
 
-    /** {@code connector}'s writer at the checkpoint interval {@code intervalMillis}. */
-    OpenAheadWriter(PulsarWriter<IN> connector, long intervalMillis) throws IOException {
+    /**
+     * {@code connector}'s writer at the checkpoint interval {@code intervalMillis}, subtask {@code subtask}
+     * of the sink whose transactions {@code ledger} records.
+     */
+    OpenAheadWriter(PulsarWriter<IN> connector, long intervalMillis, TransactionLedger ledger, int subtask)
+            throws IOException {
         this.connector = connector;
+        this.ledger = ledger;
+        this.subtask = subtask;
         Object register = field(connector, "producerRegister");
         this.client = (PulsarClient) field(register, "pulsarClient");
         this.coordinator = (TransactionCoordinatorClient) field(register, "coordinatorClient");
@@ -63,6 +73,24 @@ public final class OpenAheadWriter<IN>
             throw new IllegalArgumentException("the Pulsar sink is not at exactly-once delivery");
         }
         replace(register, "transactions", transactions);
+    }
+
+    /**
+     * Aborts the transactions the ledger lists for this subtask of {@code parallelism} (or for a subtask
+     * beyond it) opened after checkpoint {@code restored} (0: none) or later, which an earlier attempt left
+     * open, and forgets every entry of these subtasks (no later restore, from {@code restored} or a later
+     * checkpoint, aborts the others); then opens the transactions to write in.
+     */
+    void start(long restored, int parallelism) throws IOException {
+        for (TransactionLedger.Opened opened : ledger.entries()) {
+            if (opened.isLeftOpenAt(restored, subtask, parallelism)) {
+                abort(List.of(opened.id), "left open by an earlier attempt (" + opened + ")");
+            }
+            if (opened.isOf(subtask, parallelism)) {
+                ledger.forget(opened);
+            }
+        }
+        openAhead(restored);
     }
 
     /**
@@ -82,13 +110,33 @@ public final class OpenAheadWriter<IN>
         }
     }
 
+    /** Aborts the transactions opened ahead and forgets them in the ledger. */
+    private void abortAhead(List<Ahead> ahead, String which) throws IOException {
+        abort(ids(ahead), which);
+        for (Ahead transaction : ahead) {
+            ledger.forget(transaction.recorded);
+        }
+    }
+
+    /**
+     * Opens transactions ahead, up to {@link #AHEAD}, each recorded in the ledger as opened after checkpoint
+     * {@code after} before it can be written in.
+     */
+    private void openAhead(long after) throws IOException {
+        long now = System.currentTimeMillis();
+        for (int count = transactions.ahead().size(); count < AHEAD; count++) {
+            Transaction transaction = PulsarTransactionUtils.createTransaction(client, timeoutMillis);
+            TransactionLedger.Opened opened = new TransactionLedger.Opened(subtask, after, transaction.getTxnID());
+            ledger.record(opened);
+            transactions.openAhead(new Ahead(transaction, opened, now));
+        }
+    }
+
     @Override
     public List<TxnID> snapshotState(long checkpointId) throws IOException {
-        long now = System.currentTimeMillis();
-        abort(ids(transactions.takeOpenedBefore(now - renewAfterMillis)), "opened ahead long ago, renewed");
-        for (int count = transactions.ahead().size(); count < AHEAD; count++) {
-            transactions.openAhead(new Ahead(PulsarTransactionUtils.createTransaction(client, timeoutMillis), now));
-        }
+        long renewBefore = System.currentTimeMillis() - renewAfterMillis;
+        abortAhead(transactions.takeOpenedBefore(renewBefore), "opened ahead long ago, renewed");
+        openAhead(checkpointId);
         return ids(transactions.ahead());
     }
 
@@ -115,7 +163,7 @@ public final class OpenAheadWriter<IN>
     @Override
     public void close() throws Exception {
         try {
-            abort(ids(transactions.takeOpenedBefore(Long.MAX_VALUE)), "opened ahead, not written in");
+            abortAhead(transactions.takeOpenedBefore(Long.MAX_VALUE), "opened ahead, not written in");
         } finally {
             connector.close();  // aborts the transaction in use
         }
