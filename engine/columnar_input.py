@@ -20,6 +20,7 @@ from typing import Iterator, Sequence
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from engine.columnar_events import decoded_schema, decoded_table
@@ -85,6 +86,38 @@ def json_texts(values: list) -> pa.Array:
     else:
         quoted = pc.binary_join_element_wise('"', distinct, '"', "").cast(pa.binary())
     return quoted.take(encoded.indices)
+
+
+FIELD_SEPARATOR = "\x1f"  # between the fields of a record of the BATCH job (jvm/: FieldRecords.SEPARATOR)
+
+
+def decode_fields(data: bytes, columns: Sequence[str]) -> pa.Table:
+    """The events of a batch of the BATCH job (jvm/: ``FieldRecords``), decoded by the JVM already: one record
+    a line, its key as a JSON string, its time in decimal, then the JSON text of each of ``columns`` as the
+    event writes it (empty: absent), separated by :data:`FIELD_SEPARATOR`. Read as columns; each distinct key
+    and value text is parsed once, a value written again as orjson writes it, as :func:`decode_lines` would."""
+    names = [str(number) for number in range(2 + len(columns))]  # by position: a column may be the key's field
+    table = pa_csv.read_csv(
+        pa.BufferReader(data),
+        read_options=pa_csv.ReadOptions(column_names=names, use_threads=False, block_size=len(data) + 1),
+        parse_options=pa_csv.ParseOptions(delimiter=FIELD_SEPARATOR, quote_char=False, escape_char=False),
+        convert_options=pa_csv.ConvertOptions(column_types={name: pa.binary() for name in names} | {"1": pa.int64()},
+                                              null_values=[""], strings_can_be_null=True))
+    keys = _each_distinct(table.column(0), orjson.loads, pa.string())
+    texts = [_each_distinct(table.column(2 + number), _rewritten, pa.binary()) for number in range(len(columns))]
+    return pa.table([keys, table.column(1), *texts], schema=decoded_schema(columns))
+
+
+def _rewritten(text: bytes) -> bytes | None:
+    """A JSON text as orjson writes its value (null: None)."""
+    value = orjson.loads(text)
+    return None if value is None else orjson.dumps(value)
+
+
+def _each_distinct(texts: pa.ChunkedArray, parse, of_type: pa.DataType) -> pa.Array:
+    """``parse`` of each text, each distinct text parsed once (null stays null)."""
+    encoded = pc.dictionary_encode(texts.combine_chunks())
+    return pa.array([parse(text) for text in encoded.dictionary.to_pylist()], of_type).take(encoded.indices)
 
 
 def line_blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[int, bytes]]:

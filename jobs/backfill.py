@@ -6,15 +6,16 @@
     source (decode) -> partition by bucket of key -> bucket-files -> timelines -> sinks
 
 The JVM decodes the events as the streaming job does (:func:`jobs.pipeline.decoded_events`; bad ones are
-dead letters) and sends each to the subtask of its key's bucket (``KeyBuckets``: about ``--batch-bytes``
-of input per bucket). ``BucketFiles`` appends each event's line to its bucket's file and, at the end of the
-input, hands Python each bucket's lines in input order, the way ``timeline backfill`` partitions its
-input: no keyed stream, so Flink sorts nothing. :class:`operators.backfill.BatchTimelines` evaluates each
-batch with the columnar evaluator. No state, no timers: nothing depends on the timers that BATCH mode drops
-(those registered in ``on_timer``). The aggregate stage
-and the sinks are the streaming job's (:func:`jobs.pipeline.sink_outputs`). Its files are the streaming
-job's: the same change records, aggregate records and dead letters (not in the same order within a file;
-each key's records are in time order).
+dead letters), writes each as a record of its key, time and the JSON text of the fields the spec reads
+(``FieldRecords``) and sends it to the subtask of its key's bucket (``KeyBuckets``: about ``--batch-bytes``
+of input per bucket). ``BucketFiles`` appends each record to its bucket's file and, at the end of the
+input, hands Python each bucket's records in input order, the way ``timeline backfill`` partitions its
+input: no keyed stream, so Flink sorts nothing. :class:`operators.backfill.BatchTimelines` reads a batch
+as columns, without parsing any event again, and evaluates it with the columnar evaluator. No state, no
+timers: nothing depends on the timers that BATCH mode drops (those registered in ``on_timer``). The
+aggregate stage and the sinks are the streaming job's (:func:`jobs.pipeline.sink_outputs`). Its files are
+the streaming job's: the same change records, aggregate records and dead letters (not in the same order
+within a file; each key's records are in time order).
 
 Its Python runs in PyFlink's process mode: NumPy and Arrow do not load in the interpreter that thread
 mode embeds in the JVM (the job stalls there).
@@ -30,6 +31,7 @@ from pyflink.datastream import DataStream
 
 from dsl.errors import SpecError
 from dsl.spec import load_spec
+from engine.columnar_events import spec_columns
 from jobs.arguments import add_flink_option, add_job_arguments, flink_options, job_from_arguments
 from jobs.config import FileSinkConfig, FileSourceConfig
 from jobs.pipeline import RunOptions, create_environment, decoded_events, jvm, sink_outputs
@@ -51,7 +53,7 @@ def run_backfill(spec_text: str, config, options: RunOptions, batch_bytes: int =
     spec = load_spec(spec_text)
     decoded = decoded_events(env, spec.key, spec.time, config)
     buckets = bucket_count(config.source.path, batch_bytes, env.get_parallelism())
-    timelines = bucket_batches(decoded.events, buckets).process(BatchTimelines(spec_text), TEXT) \
+    timelines = bucket_batches(decoded.events, buckets, spec_columns(spec)).process(BatchTimelines(spec_text), TEXT) \
         .uid("timelines").name("timelines")
     sink_outputs(spec, spec_text, config, timelines, decoded.dead_letters)
     return env.execute("timeline backfill")
@@ -68,11 +70,11 @@ def bucket_count(path: Path, batch_bytes: int, parallelism: int) -> int:
     return max(parallelism, -(-sum(file.stat().st_size for file in files) // batch_bytes))
 
 
-def bucket_batches(events, buckets: int) -> DataStream:
-    """The decoded events in batches of whole buckets of keys (their lines, in input order, UTF-8), each in
-    the subtask of its bucket."""
+def bucket_batches(events, buckets: int, columns: tuple[str, ...]) -> DataStream:
+    """The decoded events in batches of whole buckets of keys (their records of ``columns``, in input order,
+    UTF-8), each in the subtask of its bucket."""
     backfill = jvm().timeline.flink.backfill
-    bucketing = backfill.KeyBuckets(buckets)
+    bucketing = backfill.KeyBuckets(buckets, list(columns))
     bucketed = events.map(bucketing, backfill.KeyBuckets.outputType()).uid("buckets").name("buckets")
     batches = bucketed.partitionCustom(bucketing, 0) \
         .transform("bucket-files", backfill.BucketFiles.outputType(), backfill.BucketFiles())

@@ -1,9 +1,9 @@
 """The batch job's timelines operator: batches of whole keys' events through the columnar evaluator.
 
 In the BATCH runtime mode (:mod:`jobs.backfill`) ``BucketFiles`` hands over the events of a bucket of
-keys at once: their lines (UTF-8), in input order, every event of each of its keys. This operator decodes them as
-``timeline backfill`` decodes a block of input (:func:`engine.columnar_input.decode_lines`) and evaluates
-them with :func:`engine.columnar_records.evaluate`: the change records as one string (one record per line,
+keys at once: their records (UTF-8), in input order, every event of each of its keys, each with its key,
+time and the JSON text of the fields the spec reads, as the JVM decoded it. This operator reads them as
+columns (:func:`engine.columnar_input.decode_fields`) and evaluates them with :func:`engine.columnar_records.evaluate`: the change records as one string (one record per line,
 as the streaming operator writes them) and every key's contribution at every tick to
 :data:`~operators.aggregates.CONTRIBUTIONS`, which the streaming job's aggregate stage folds. It is not
 keyed, keeps no state and sets no timer.
@@ -14,7 +14,7 @@ from pyflink.datastream import ProcessFunction, RuntimeContext
 
 from dsl.spec import Spec, load_spec
 from engine.columnar_events import spec_columns, table_of_decoded
-from engine.columnar_input import decode_lines
+from engine.columnar_input import decode_fields
 from engine.columnar_output import change_lines
 from engine.columnar_records import evaluate
 from operators.aggregates import CONTRIBUTIONS
@@ -33,11 +33,8 @@ class BatchTimelines(ProcessFunction):
         self.columns = spec_columns(self.spec)
 
     def process_element(self, batch: bytes, ctx: ProcessFunction.Context):
-        decoded = decode_lines(batch, 1, self.spec.key, self.spec.time, self.columns)
-        if decoded.bad:
-            number, reason = decoded.bad[0]
-            raise ValueError(f"line {number} of a batch, an event to the JVM's decoder, is not one here: {reason}")
-        result = evaluate(self.spec, table_of_decoded(decoded.table, self.columns), contributions=True)
+        events = table_of_decoded(decode_fields(batch, self.columns), self.columns)
+        result = evaluate(self.spec, events, contributions=True)
         for contribution in result.contributions:
             yield CONTRIBUTIONS, contribution
         lines = change_lines(result.changes)

@@ -1,6 +1,8 @@
 package timeline.flink.decode;
 
 import java.math.BigInteger;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -14,6 +16,7 @@ final class JsonText {
 
     private final String text;
     private final Set<String> kept;
+    private Map<String, String> keptTexts;  // the texts of the kept members, when asked for
     private int at;
 
     private JsonText(String text, Set<String> kept) {
@@ -35,6 +38,24 @@ final class JsonText {
             throw malformed();
         }
         return root;
+    }
+
+    /**
+     * The texts of a top-level object's members named in {@code kept}, each as the document writes it (the
+     * last of a name that repeats); a member that is absent is not in the map.
+     *
+     * @throws BadEvent "malformed JSON"
+     */
+    static Map<String, String> memberTexts(String text, Set<String> kept) throws BadEvent {
+        JsonText parser = new JsonText(text, kept);
+        parser.keptTexts = new HashMap<>();
+        parser.skipWhitespace();
+        parser.value(1, true, true);
+        parser.skipWhitespace();
+        if (parser.at != text.length()) {
+            throw malformed();
+        }
+        return parser.keptTexts;
     }
 
     static BadEvent malformed() {
@@ -83,9 +104,13 @@ final class JsonText {
             expect(':');
             skipWhitespace();
             boolean keep = into != null && kept.contains(name);
+            int start = at;
             JsonValue member = value(depth + 1, keep, false);
             if (keep) {
                 into.put(name, member);
+                if (keptTexts != null) {
+                    keptTexts.put(name, text.substring(start, at));
+                }
             }
             skipWhitespace();
             char next = peek();

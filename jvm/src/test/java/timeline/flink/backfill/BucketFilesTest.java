@@ -12,14 +12,15 @@ import org.junit.jupiter.api.Test;
 import timeline.flink.decode.Decoded;
 
 class BucketFilesTest {
-    private static final KeyBuckets TWO_BUCKETS = new KeyBuckets(2);
+    private static final KeyBuckets TWO_BUCKETS = new KeyBuckets(2, List.of("at"));
 
     private static Row event(String key, long position) {
         return Decoded.at(Decoded.event(key, 1, "{\"k\":\"" + key + "\",\"at\":" + position + ",\"é\":1}"), position);
     }
 
-    private static String line(String key, long position) {
-        return (String) event(key, position).getField(2);
+    /** The record of the event of {@code key} at {@code position}: key, time and its field "at". */
+    private static String record(String key, long position) {
+        return "\"" + key + "\"\u001f1\u001f" + position;
     }
 
     private static Tuple3<Integer, Long, byte[]> bucketed(String key, long position) {
@@ -52,7 +53,7 @@ class BucketFilesTest {
             assertThat(harness.extractOutputValues()).isEmpty();
             harness.endInput();
             assertThat(batches(harness)).containsExactlyInAnyOrder(
-                    String.join("\n", line("a", 7), line("a", 30), line("a", (1L << 40) + 2)), line(other, 5));
+                    String.join("\n", record("a", 7), record("a", 30), record("a", (1L << 40) + 2)), record(other, 5));
         }
     }
 
@@ -63,13 +64,13 @@ class BucketFilesTest {
             harness.endInput();
             assertThat(harness.extractOutputValues()).isEmpty();
         }
-        KeyBuckets seven = new KeyBuckets(7);
+        KeyBuckets seven = new KeyBuckets(7, List.of("at"));
         for (String key : new String[] {"a", "ключ", "x".repeat(100), "-1"}) {
             Tuple3<Integer, Long, byte[]> bucketed = seven.map(event(key, 12));
             assertThat(bucketed.f0).isBetween(0, 6).isEqualTo(seven.map(event(key, 99)).f0);
             assertThat(seven.partition(bucketed.f0, 3)).isBetween(0, 2);
             assertThat(bucketed.f1).isEqualTo(12);
-            assertThat(new String(bucketed.f2, StandardCharsets.UTF_8)).isEqualTo(line(key, 12));
+            assertThat(new String(bucketed.f2, StandardCharsets.UTF_8)).isEqualTo(record(key, 12));
         }
     }
 }
