@@ -6,8 +6,8 @@
     source (decode) -> partition by bucket of key -> bucket-files -> timelines -> sinks
 
 The JVM decodes the events as the streaming job does (:func:`jobs.pipeline.decoded_events`; bad ones are
-dead letters), writes each as a record of its key, time and the JSON text of the fields the spec reads
-(``FieldRecords``) and sends it to the subtask of its key's bucket (``KeyBuckets``: about ``--batch-bytes``
+dead letters) and, in the same pass, writes each as a record of its key, time and the JSON text of the
+fields the spec reads (``FieldRecords``), and sends it to the subtask of its key's bucket (``KeyBuckets``: about ``--batch-bytes``
 of input per bucket). ``BucketFiles`` appends each record to its bucket's file and, at the end of the
 input, hands Python each bucket's records in input order, the way ``timeline backfill`` partitions its
 input: no keyed stream, so Flink sorts nothing. :class:`operators.backfill.BatchTimelines` reads a batch
@@ -40,6 +40,10 @@ from operators.keyed_records import TEXT
 
 BATCH = (("execution.runtime-mode", "BATCH"),
          ("pipeline.object-reuse", "true"))  # no copy between chained operators: none of them keeps a record
+# On the local mini-cluster every task runs at once anyway: pipelined exchanges let the second stage (and its
+# Python worker) start while the input is read; a failure restarts the whole job. On a cluster, Flink's
+# defaults: blocking exchanges, each stage restarted alone. -D overrides either.
+ON_ONE_MACHINE = (("execution.batch-shuffle-mode", "ALL_EXCHANGES_PIPELINED"), ("jobmanager.scheduler", "default"))
 BATCH_BYTES = 16 << 20  # input bytes per bucket of keys, handed to Python as one batch
 
 
@@ -49,11 +53,11 @@ def run_backfill(spec_text: str, config, options: RunOptions, batch_bytes: int =
     if not isinstance(config.source, FileSourceConfig) or not isinstance(config.sink, FileSinkConfig):
         raise SystemExit("the backfill job reads and writes files: give --source file:PATH --sink file:FOLDER")
     env = create_environment(config, RunOptions(options.parallelism, "process", None, options.local,
-                                                options.flink_conf + BATCH))
+                                                ON_ONE_MACHINE * options.local + options.flink_conf + BATCH))
     spec = load_spec(spec_text)
-    decoded = decoded_events(env, spec.key, spec.time, config)
+    decoded = decoded_events(env, spec.key, spec.time, config, spec_columns(spec))
     buckets = bucket_count(config.source.path, batch_bytes, env.get_parallelism())
-    timelines = bucket_batches(decoded.events, buckets, spec_columns(spec)).process(BatchTimelines(spec_text), TEXT) \
+    timelines = bucket_batches(decoded.events, buckets).process(BatchTimelines(spec_text), TEXT) \
         .uid("timelines").name("timelines")
     sink_outputs(spec, spec_text, config, timelines, decoded.dead_letters)
     return env.execute("timeline backfill")
@@ -70,11 +74,11 @@ def bucket_count(path: Path, batch_bytes: int, parallelism: int) -> int:
     return max(parallelism, -(-sum(file.stat().st_size for file in files) // batch_bytes))
 
 
-def bucket_batches(events, buckets: int, columns: tuple[str, ...]) -> DataStream:
-    """The decoded events in batches of whole buckets of keys (their records of ``columns``, in input order,
-    UTF-8), each in the subtask of its bucket."""
+def bucket_batches(events, buckets: int) -> DataStream:
+    """The decoded events (their payloads their records) in batches of whole buckets of keys, in input order,
+    UTF-8, each in the subtask of its bucket."""
     backfill = jvm().timeline.flink.backfill
-    bucketing = backfill.KeyBuckets(buckets, list(columns))
+    bucketing = backfill.KeyBuckets(buckets)
     bucketed = events.map(bucketing, backfill.KeyBuckets.outputType()).uid("buckets").name("buckets")
     batches = bucketed.partitionCustom(bucketing, 0) \
         .transform("bucket-files", backfill.BucketFiles.outputType(), backfill.BucketFiles())

@@ -192,10 +192,14 @@ class Front:
     dead_letters: DataStream  # JSON strings: bad events (from decode) and late ones (from instants)
 
 
-def decoded_events(env: StreamExecutionEnvironment, key_field: str, time_field: str, config: JobConfig) -> DecodedEvents:
-    """The source's events decoded, bad ones split off as dead letters."""
+def decoded_events(env: StreamExecutionEnvironment, key_field: str, time_field: str, config: JobConfig,
+                   record_fields: tuple[str, ...] | None = None) -> DecodedEvents:
+    """The source's events decoded, bad ones split off as dead letters; with ``record_fields`` (a file source,
+    the BATCH job) each event's payload is its record of those fields (jvm/: ``FieldRecords``), not its text."""
     decode = jvm().timeline.flink.decode
     decoding = (key_field, time_field, config.watermark.max_future_ms or -1)
+    if record_fields is not None:
+        decoding += (list(record_fields),)
     split = source_stream(env, config, decoding)._j_data_stream.process(decode.SplitDeadLetters(), decode.Decoded.type())
     split.uid("decode").name("decode")
     return DecodedEvents(split, DataStream(split.getSideOutput(decode.SplitDeadLetters.deadLetters())))
@@ -245,9 +249,10 @@ def reinterpret(stream):
     return utils.reinterpretAsKeyedStream(stream, jvm().KeyByKeySelector(), KEY_TYPE.get_java_type_info())
 
 
-def source_stream(env: StreamExecutionEnvironment, config: JobConfig, decoding: tuple[str, str, int]) -> DataStream:
-    """The source's records decoded in the JVM (key field, time field, max future in ms or -1), with event
-    time assigned per split: each partition or file has its own watermark, the least of them counts."""
+def source_stream(env: StreamExecutionEnvironment, config: JobConfig, decoding: tuple) -> DataStream:
+    """The source's records decoded in the JVM (key field, time field, max future in ms or -1, and for files
+    the fields of the payloads' records, if any), with event time assigned per split: each partition or file
+    has its own watermark, the least of them counts."""
     decode = jvm().timeline.flink.decode
     watermark = config.watermark
     strategy = WatermarkStrategy(jvm().timeline.flink.watermark.EventTime.strategy(

@@ -1,7 +1,6 @@
 package timeline.flink.backfill;
 
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.functions.Partitioner;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -13,25 +12,22 @@ import timeline.flink.decode.Decoded;
 import timeline.flink.decode.FieldRecords;
 
 /**
- * A decoded event ({@link Decoded}, read from a file) as {@code (bucket, position, record)}: the bucket of
- * its key (the key's {@link String#hashCode} modulo the number of buckets, the same in every JVM), its
- * position in the input ({@link Decoded#position}) and its {@link FieldRecords} record of the spec's
- * fields, UTF-8; and the subtask of a bucket (the bucket modulo the number of subtasks). The BATCH job
+ * A decoded event ({@link Decoded}, read from a file, its payload its {@link FieldRecords} record of the
+ * spec's fields) as {@code (bucket, position, record)}: the bucket of its key (the key's {@link
+ * String#hashCode} modulo the number of buckets, the same in every JVM), its position in the input
+ * ({@link Decoded#position}) and its record, UTF-8; and the subtask of a bucket (the bucket modulo the number of subtasks). The BATCH job
  * sends each event to the subtask of its bucket, whose {@link BucketFiles} gathers every bucket's events.
  */
 public final class KeyBuckets implements MapFunction<Row, Tuple3<Integer, Long, byte[]>>, Partitioner<Integer> {
     private static final long serialVersionUID = 1L;
 
     private final int buckets;
-    private final FieldRecords records;
 
-    /** {@code buckets} buckets, records of the spec's {@code fields}. */
-    public KeyBuckets(int buckets, List<String> fields) {
+    public KeyBuckets(int buckets) {
         if (buckets < 1) {
             throw new IllegalArgumentException("buckets must be at least 1: " + buckets);
         }
         this.buckets = buckets;
-        this.records = new FieldRecords(fields);
     }
 
     /** The output type: {@code (bucket, position, record)}. */
@@ -45,9 +41,9 @@ public final class KeyBuckets implements MapFunction<Row, Tuple3<Integer, Long, 
         if (position == null) {
             throw new IllegalStateException("an event without a position in its input: the BATCH job reads files");
         }
-        String key = (String) event.getField(0);
-        String record = records.of(key, (Long) event.getField(1), (String) event.getField(2));
-        return Tuple3.of(Math.floorMod(key.hashCode(), buckets), position, record.getBytes(StandardCharsets.UTF_8));
+        String record = (String) event.getField(2);
+        return Tuple3.of(Math.floorMod(event.getField(0).hashCode(), buckets), position,
+                record.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

@@ -4,6 +4,9 @@ import java.io.Serializable;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import org.apache.flink.types.Row;
 
@@ -27,12 +30,27 @@ public final class EventDecoder implements Serializable {
     private final String keyField;
     private final String timeField;
     private final long maxFutureMs;
+    private final FieldRecords records;
+    private final Set<String> kept;  // the fields read: the key, the time and the records' fields
 
     /** {@code maxFutureMs} below 0: any time ahead of the clock is accepted. */
     public EventDecoder(String keyField, String timeField, long maxFutureMs) {
+        this(keyField, timeField, maxFutureMs, null);
+    }
+
+    /**
+     * An event's payload its {@link FieldRecords} record rather than its text, read in the same pass (the
+     * BATCH job's); null: its text.
+     */
+    public EventDecoder(String keyField, String timeField, long maxFutureMs, FieldRecords records) {
         this.keyField = keyField;
         this.timeField = timeField;
         this.maxFutureMs = maxFutureMs;
+        this.records = records;
+        Set<String> kept = new HashSet<>(records == null ? Set.of() : records.fields());
+        kept.add(keyField);
+        kept.add(timeField);
+        this.kept = Set.copyOf(kept);
     }
 
     /** The {@link Decoded} row of a UTF-8 payload, null for a blank one. */
@@ -46,27 +64,28 @@ public final class EventDecoder implements Serializable {
             return null;
         }
         try {
-            JsonValue event = parse(line);
+            Map<String, String> texts = records == null ? null : new HashMap<>();
+            JsonValue event = parse(line, texts);
             String key = key(event.member(keyField));
             long time = time(event.member(timeField));
             if (maxFutureMs >= 0 && time - nowMs > maxFutureMs) {
                 throw new BadEvent("too far in the future: " + (time - nowMs) + " ms ahead of the clock"
                         + " (watermark.max_future " + maxFutureMs + " ms)");
             }
-            return Decoded.event(key, time, line);
+            return Decoded.event(key, time, records == null ? line : records.of(key, time, texts));
         } catch (BadEvent bad) {
             return Decoded.deadLetter(line, bad.getMessage());
         }
     }
 
-    private JsonValue parse(String line) throws BadEvent {
+    private JsonValue parse(String line, Map<String, String> texts) throws BadEvent {
         if (line.length() > MAX_EVENT_BYTES / 4) {
             long size = utf8Length(line);
             if (size > MAX_EVENT_BYTES) {
                 throw new BadEvent("event too large: " + size + " bytes (limit " + MAX_EVENT_BYTES + ")");
             }
         }
-        JsonValue event = JsonText.parse(line, Set.of(keyField, timeField));
+        JsonValue event = JsonText.parse(line, kept, texts);
         if (event.kind != JsonValue.Kind.OBJECT) {
             throw new BadEvent("not a JSON object: " + Reasons.described(event));
         }

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A decoded event as one record of the BATCH job's batches, for Python's {@code
+ * A decoded event as one record of the BATCH job's batches (its decoder's payload, {@link EventDecoder}), for Python's {@code
  * engine.columnar_input.decode_fields}: its key as a JSON string, its time in decimal, then the JSON text of
  * each field the spec reads as the event writes it (empty when absent), separated by {@link #SEPARATOR}.
  * Neither the separator nor a line end can occur in JSON text but as whitespace (a carriage return, written
@@ -19,23 +19,20 @@ public final class FieldRecords implements Serializable {
     public static final char SEPARATOR = '\u001f';
 
     private final List<String> fields;
-    private final Set<String> kept;
 
     /** Records of the named fields, in this order. */
     public FieldRecords(List<String> fields) {
         this.fields = List.copyOf(fields);
-        this.kept = Set.copyOf(fields);
     }
 
-    /** The record of the event {@code line}, decoded already with key {@code key} and time {@code time}. */
-    public String of(String key, long time, String line) {
-        Map<String, String> texts;
-        try {
-            texts = JsonText.memberTexts(line, kept);
-        } catch (BadEvent bad) {
-            throw new IllegalArgumentException("not the line of a decoded event: " + bad.getMessage(), bad);
-        }
-        StringBuilder record = JsonStrings.append(new StringBuilder(line.length() + 16), key);
+    /** The fields whose texts a record holds. */
+    Set<String> fields() {
+        return Set.copyOf(fields);
+    }
+
+    /** The record of an event of key {@code key} and time {@code time} whose fields are written {@code texts}. */
+    String of(String key, long time, Map<String, String> texts) {
+        StringBuilder record = JsonStrings.append(new StringBuilder(), key);
         record.append(SEPARATOR).append(time);
         for (String field : fields) {
             record.append(SEPARATOR);

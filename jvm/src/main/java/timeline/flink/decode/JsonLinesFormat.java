@@ -3,6 +3,7 @@ package timeline.flink.decode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
@@ -29,6 +30,11 @@ public final class JsonLinesFormat implements StreamFormat<Row> {
 
     public JsonLinesFormat(String keyField, String timeField, long maxFutureMs) {
         this.decoder = new EventDecoder(keyField, timeField, maxFutureMs);
+    }
+
+    /** Each event's payload its {@link FieldRecords} record of {@code fields} (the BATCH job's). */
+    public JsonLinesFormat(String keyField, String timeField, long maxFutureMs, List<String> fields) {
+        this.decoder = new EventDecoder(keyField, timeField, maxFutureMs, new FieldRecords(fields));
     }
 
     @Override

@@ -1,7 +1,6 @@
 package timeline.flink.decode;
 
 import java.math.BigInteger;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -30,7 +29,16 @@ final class JsonText {
      * @throws BadEvent "malformed JSON"
      */
     static JsonValue parse(String text, Set<String> kept) throws BadEvent {
+        return parse(text, kept, null);
+    }
+
+    /**
+     * {@link #parse(String, Set)}, and the texts of the kept members, each as the document writes it (the
+     * last of a name that repeats), put into {@code keptTexts} if not null.
+     */
+    static JsonValue parse(String text, Set<String> kept, Map<String, String> keptTexts) throws BadEvent {
         JsonText parser = new JsonText(text, kept);
+        parser.keptTexts = keptTexts;
         parser.skipWhitespace();
         JsonValue root = parser.value(1, true, true);
         parser.skipWhitespace();
@@ -38,24 +46,6 @@ final class JsonText {
             throw malformed();
         }
         return root;
-    }
-
-    /**
-     * The texts of a top-level object's members named in {@code kept}, each as the document writes it (the
-     * last of a name that repeats); a member that is absent is not in the map.
-     *
-     * @throws BadEvent "malformed JSON"
-     */
-    static Map<String, String> memberTexts(String text, Set<String> kept) throws BadEvent {
-        JsonText parser = new JsonText(text, kept);
-        parser.keptTexts = new HashMap<>();
-        parser.skipWhitespace();
-        parser.value(1, true, true);
-        parser.skipWhitespace();
-        if (parser.at != text.length()) {
-            throw malformed();
-        }
-        return parser.keptTexts;
     }
 
     static BadEvent malformed() {

@@ -12,15 +12,16 @@ import org.junit.jupiter.api.Test;
 import timeline.flink.decode.Decoded;
 
 class BucketFilesTest {
-    private static final KeyBuckets TWO_BUCKETS = new KeyBuckets(2, List.of("at"));
+    private static final KeyBuckets TWO_BUCKETS = new KeyBuckets(2);
 
+    /** An event as the BATCH job's decoder makes it, its payload its record. */
     private static Row event(String key, long position) {
-        return Decoded.at(Decoded.event(key, 1, "{\"k\":\"" + key + "\",\"at\":" + position + ",\"é\":1}"), position);
+        return Decoded.at(Decoded.event(key, 1, record(key, position)), position);
     }
 
-    /** The record of the event of {@code key} at {@code position}: key, time and its field "at". */
+    /** The record of the event of {@code key} at {@code position}: key, time and a field "é". */
     private static String record(String key, long position) {
-        return "\"" + key + "\"\u001f1\u001f" + position;
+        return "\"" + key + "\"\u001f1\u001f\"é" + position + "\"";
     }
 
     private static Tuple3<Integer, Long, byte[]> bucketed(String key, long position) {
@@ -64,7 +65,7 @@ class BucketFilesTest {
             harness.endInput();
             assertThat(harness.extractOutputValues()).isEmpty();
         }
-        KeyBuckets seven = new KeyBuckets(7, List.of("at"));
+        KeyBuckets seven = new KeyBuckets(7);
         for (String key : new String[] {"a", "ключ", "x".repeat(100), "-1"}) {
             Tuple3<Integer, Long, byte[]> bucketed = seven.map(event(key, 12));
             assertThat(bucketed.f0).isBetween(0, 6).isEqualTo(seven.map(event(key, 99)).f0);
