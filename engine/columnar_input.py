@@ -10,6 +10,9 @@ same reason. Lines end at each ``\\n`` and nothing else; blank lines are skipped
 Parquet columns are event fields: the spec's key (strings, or integers in
 decimal) and time (integers or whole floats of epoch milliseconds, ISO-8601
 strings, or timestamps), other columns as their values.
+
+The BATCH job's batches are records the JVM decoded already
+(:func:`decode_fields`): key, time and the spec's fields as written.
 """
 from __future__ import annotations
 
