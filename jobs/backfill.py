@@ -9,9 +9,10 @@ The JVM decodes the events as the streaming job does (:func:`jobs.pipeline.decod
 dead letters) and, in the same pass, writes each as a record of its key, time and the JSON text of the
 fields the spec reads (``FieldRecords``), and sends it to the subtask of its key's bucket (``KeyBuckets``:
 about ``--batch-bytes`` of input per bucket). ``BucketFiles`` appends each record to its bucket's file
-and, at the end of the input, hands Python each bucket's records in input order, the way ``timeline backfill`` partitions its
-input: no keyed stream, so Flink sorts nothing. :class:`operators.backfill.BatchTimelines` reads a batch
-as columns, without parsing any event again, and evaluates it with the columnar evaluator. No state, no
+and, at the end of the input, hands Python each bucket's records in input order, the way ``timeline
+backfill`` partitions its input: no keyed stream, so Flink sorts nothing.
+:class:`operators.backfill.BatchTimelines` reads a batch as columns, without parsing any event again, and
+evaluates it with the columnar evaluator. No state, no
 timers: nothing depends on the timers that BATCH mode drops (those registered in ``on_timer``). The
 aggregate stage and the sinks are the streaming job's (:func:`jobs.pipeline.sink_outputs`). Its files are
 the streaming job's: the same change records, aggregate records and dead letters (not in the same order
