@@ -25,15 +25,17 @@ import org.apache.flink.api.java.tuple.Tuple3;
 import org.apache.flink.util.FileUtils;
 
 /**
- * Each bucket of keys' events as one batch in input order, for the BATCH job: the lines of the input that
- * hold a bucket's events, in their order in the input, joined by {@code \n} (UTF-8).
+ * Each bucket of keys' events as one batch in input order, for the BATCH job: the records of a bucket's
+ * events ({@link timeline.flink.decode.FieldRecords}), in their order in the input, joined by {@code \n}
+ * (UTF-8).
  *
- * <p>Input: {@link KeyBuckets}' {@code (bucket, position, line)}, partitioned by bucket: a subtask receives
- * whole buckets. Each event is appended to its bucket's file in the task's spilling directories (its
- * position, then its line); at the end of the input each file is read back, its lines sorted by position
- * ({@link timeline.flink.decode.Decoded#position}: the file's number, then the byte offset of the line, so
- * input order whatever order the events arrived in) and released as one batch. What waits in the heap is a write buffer per bucket and,
- * at the end, one bucket. Nothing is sorted but each bucket by position: no comparison of keys or times.
+ * <p>Input: {@link KeyBuckets}' {@code (bucket, position, record)}, partitioned by bucket: a subtask
+ * receives whole buckets. Each record is appended to its bucket's file in the task's spilling directories
+ * (its position, then the record); at the end of the input each file is read back, its records sorted by
+ * position ({@link timeline.flink.decode.Decoded#position}: the file's number, then the byte offset of the
+ * line, so input order whatever order the events arrived in) and released as one batch. What waits in the
+ * heap is a write buffer per bucket and, at the end, one bucket. Nothing is sorted but each bucket by
+ * position: no comparison of keys or times.
  */
 public final class BucketFiles extends AbstractStreamOperator<byte[]>
         implements OneInputStreamOperator<Tuple3<Integer, Long, byte[]>, byte[]>, BoundedOneInput {
@@ -47,7 +49,7 @@ public final class BucketFiles extends AbstractStreamOperator<byte[]>
         this.chainingStrategy = ChainingStrategy.ALWAYS;
     }
 
-    /** The output type: a batch's lines, UTF-8. */
+    /** The output type: a batch's records, UTF-8. */
     public static TypeInformation<byte[]> outputType() {
         return PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO;
     }
@@ -100,11 +102,12 @@ public final class BucketFiles extends AbstractStreamOperator<byte[]>
         return folder.resolve(Integer.toString(bucket));
     }
 
-    /** The lines of a bucket's file in position order, joined by {@code \n}. */
+    /** The records of a bucket's file in position order, joined by {@code \n}. */
     static byte[] batchOf(Path file) throws IOException {
-        List<Line> lines = new ArrayList<>();
+        List<Record> records = new ArrayList<>();
         long bytes = 0;
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), BUFFER_BYTES))) {
+        try (DataInputStream in = new DataInputStream(
+                new BufferedInputStream(Files.newInputStream(file), BUFFER_BYTES))) {
             while (true) {
                 long position;
                 try {
@@ -114,28 +117,29 @@ public final class BucketFiles extends AbstractStreamOperator<byte[]>
                 }
                 byte[] text = new byte[in.readInt()];
                 in.readFully(text);
-                lines.add(new Line(position, text));
+                records.add(new Record(position, text));
                 bytes += text.length + 1;
             }
         }
-        lines.sort(Comparator.comparingLong(Line::position));
+        records.sort(Comparator.comparingLong(Record::position));
         byte[] batch = new byte[Math.toIntExact(Math.max(0, bytes - 1))];
         int at = 0;
-        for (Line line : lines) {
-            if (at > 0) {
+        for (int index = 0; index < records.size(); index++) {
+            if (index > 0) {
                 batch[at++] = '\n';
             }
-            System.arraycopy(line.text, 0, batch, at, line.text.length);
-            at += line.text.length;
+            byte[] text = records.get(index).text;
+            System.arraycopy(text, 0, batch, at, text.length);
+            at += text.length;
         }
         return batch;
     }
 
-    private static final class Line {
+    private static final class Record {
         final long position;
         final byte[] text;
 
-        Line(long position, byte[] text) {
+        Record(long position, byte[] text) {
             this.position = position;
             this.text = text;
         }

@@ -15,8 +15,9 @@ import timeline.flink.decode.FieldRecords;
  * A decoded event ({@link Decoded}, read from a file, its payload its {@link FieldRecords} record of the
  * spec's fields) as {@code (bucket, position, record)}: the bucket of its key (the key's {@link
  * String#hashCode} modulo the number of buckets, the same in every JVM), its position in the input
- * ({@link Decoded#position}) and its record, UTF-8; and the subtask of a bucket (the bucket modulo the number of subtasks). The BATCH job
- * sends each event to the subtask of its bucket, whose {@link BucketFiles} gathers every bucket's events.
+ * ({@link Decoded#position}) and its record, UTF-8; and the subtask of a bucket (the bucket modulo the
+ * number of subtasks). The BATCH job sends each event to the subtask of its bucket, whose {@link
+ * BucketFiles} gathers every bucket's events.
  */
 public final class KeyBuckets implements MapFunction<Row, Tuple3<Integer, Long, byte[]>>, Partitioner<Integer> {
     private static final long serialVersionUID = 1L;

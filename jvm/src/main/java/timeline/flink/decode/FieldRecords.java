@@ -6,9 +6,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A decoded event as one record of the BATCH job's batches (its decoder's payload, {@link EventDecoder}), for Python's {@code
- * engine.columnar_input.decode_fields}: its key as a JSON string, its time in decimal, then the JSON text of
- * each field the spec reads as the event writes it (empty when absent), separated by {@link #SEPARATOR}.
+ * A decoded event as one record of the BATCH job's batches (its {@link EventDecoder}'s payload), for
+ * Python's {@code engine.columnar_input.decode_fields}: its key as a JSON string, its time in decimal, then
+ * the JSON text of each field the spec reads as the event writes it (empty when absent), separated by
+ * {@link #SEPARATOR}.
  * Neither the separator nor a line end can occur in JSON text but as whitespace (a carriage return, written
  * as a space), so the records of a batch, one a line, read as columns without a JSON parser.
  */
