@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -37,6 +38,9 @@ class FlinkCluster:
         self.rest_url = self.leader_url()
 
     def stop(self) -> None:
+        """``cluster.sh stop``, the logs kept beside the cluster's folder."""
+        if (self.folder / "log").is_dir():
+            shutil.copytree(self.folder / "log", self.folder.with_name(f"{self.folder.name}-logs"), dirs_exist_ok=True)
         self.script("stop")
 
     def submit(self, *args: str) -> str:
@@ -45,7 +49,10 @@ class FlinkCluster:
 
     def stop_with_savepoint(self, job: str, folder: Path) -> str:
         """``flink stop --savepointPath``: the savepoint's path."""
-        output = self.script("flink", "stop", "--savepointPath", folder.as_uri(), job)
+        try:
+            output = self.script("flink", "stop", "--savepointPath", folder.as_uri(), job)
+        except AssertionError as failed:
+            raise AssertionError(f"{failed}\n{self.failure_causes(job)}") from None
         return re.search(r"Savepoint completed\. Path: (\S+)", output).group(1)
 
     def rest(self, path: str) -> dict:
@@ -151,6 +158,12 @@ class FlinkCluster:
     def failures(self, job: str) -> int:
         """The task failures in ``job``'s exception history (each restarted the job, or a region of it)."""
         return len(self.rest(f"/jobs/{job}/exceptions")["exceptionHistory"]["entries"])
+
+    def failure_causes(self, job: str) -> str:
+        """The task failures in ``job``'s exception history: when, where and the stack trace of each."""
+        entries = self.rest(f"/jobs/{job}/exceptions")["exceptionHistory"]["entries"]
+        return "\n".join(f"task failure at {entry['timestamp']} in {entry.get('taskName')} on "
+                         f"{entry.get('taskManagerId')}:\n{entry['stacktrace'][:4000]}" for entry in entries)
 
     def restarts(self, job: str) -> int:
         metric = self.rest(f"/jobs/{job}/metrics?get=numRestarts")

@@ -1,5 +1,6 @@
 package timeline.flink.transactions;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -25,6 +26,9 @@ import org.apache.pulsar.client.api.transaction.TxnID;
  * names it).
  */
 final class TransactionLedger {
+    /** Listings of the folder tried before a file that vanished while listed is reported. */
+    private static final int LISTING_ATTEMPTS = 100;
+
     private final FileSystem fileSystem;
     private final Path folder;
 
@@ -104,8 +108,23 @@ final class TransactionLedger {
         fileSystem.create(new Path(folder, opened.fileName()), FileSystem.WriteMode.NO_OVERWRITE).close();
     }
 
-    /** Every transaction recorded and not forgotten. */
+    /**
+     * Every transaction recorded and not forgotten. Listing again when an entry vanished while it was
+     * listed: a local file system looks up each file it lists, and another subtask may forget one meanwhile.
+     */
     List<Opened> entries() throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return listing();
+            } catch (FileNotFoundException vanished) {
+                if (attempt == LISTING_ATTEMPTS) {
+                    throw vanished;
+                }
+            }
+        }
+    }
+
+    private List<Opened> listing() throws IOException {
         List<Opened> entries = new ArrayList<>();
         if (!fileSystem.exists(folder)) {
             return entries;

@@ -6,6 +6,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.flink.api.common.JobID;
@@ -62,6 +66,32 @@ class TransactionLedgerTest {
         Files.createFile(checkpoints.resolve(job + "/transactions/sink/a.b.c.d"));
         assertThat(ledger.entries()).containsExactly(opened(0, 1, 2));
         assertThat(Opened.parse(opened(3, 40, -5).fileName())).isEqualTo(opened(3, 40, -5));
+    }
+
+    @Test
+    void listsWhileAnotherSubtaskRecordsAndForgets() throws Exception {
+        JobID job = new JobID();
+        TransactionLedger ledger = ledger(job, "sink");
+        ledger.record(opened(0, 1, 1));
+        AtomicBoolean listing = new AtomicBoolean(true);
+        ExecutorService otherSubtask = Executors.newSingleThreadExecutor();
+        Future<?> churn = otherSubtask.submit(() -> {
+            TransactionLedger its = ledger(job, "sink");
+            for (long sequence = 2; listing.get(); sequence++) {
+                its.record(opened(1, 1, sequence));
+                its.forget(opened(1, 1, sequence));
+            }
+            return null;
+        });
+        try {
+            for (int listings = 0; listings < 5_000; listings++) {
+                assertThat(ledger.entries()).contains(opened(0, 1, 1));
+            }
+        } finally {
+            listing.set(false);
+            churn.get();
+            otherSubtask.shutdown();
+        }
     }
 
     @Test
