@@ -107,12 +107,15 @@ def _row_group_pieces(path: Path, piece_bytes: int, first: int) -> Iterator[Piec
              for group in groups]
     start, row, index = 0, 1, first
     while start < len(groups):
-        stop = start + 1
-        while stop < len(groups) and sum(sizes[start:stop + 1]) <= piece_bytes:
+        stop, piece_size = start + 1, sizes[start]
+        while stop < len(groups) and piece_size + sizes[stop] <= piece_bytes:
+            piece_size += sizes[stop]
             stop += 1
         rows = sum(group.num_rows for group in groups[start:stop])
-        yield Piece(index, path, start, stop, sum(sizes[start:stop]), rows, first_row=row)
+        yield Piece(index, path, start, stop, piece_size, rows, first_row=row)
         start, row, index = stop, row + rows, index + 1
+
+
 def partition_of(keys: pa.Array, partitions: int) -> np.ndarray:
     """Each key's partition: a CRC-32 of its UTF-8 text modulo ``partitions``, the same in every process."""
     encoded = pc.dictionary_encode(keys)
