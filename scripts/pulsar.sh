@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Local Apache Pulsar standalone broker for development and tests.
 #   scripts/pulsar.sh start|stop|status|restart
-#   scripts/pulsar.sh stop --keep-data   (an outage: the next start goes on with the same data; restart = both)
+#   scripts/pulsar.sh stop --keep-data   (an outage: the next start is the same broker again, its data, ports,
+#                                          token and certificates, whatever the environment says; restart = both)
 # Env: PULSAR_PORT (6650), PULSAR_HTTP_PORT (8080), PULSAR_START_TIMEOUT (seconds, 180),
 #      PULSAR_MEM (JVM memory flags), TIMELINE_CACHE,
 #      PULSAR_TOKEN_FILE (start with token authentication on; a superuser token is written to this file),
@@ -21,7 +22,6 @@ RUN="$CACHE/run/pulsar-$PULSAR_PORT"
 PULSAR_HTTP_PORT="${PULSAR_HTTP_PORT:-$(cat "$RUN/http.port" 2>/dev/null || echo 8080)}"
 PIDFILE="$RUN/pulsar.pid"
 LOG="$RUN/pulsar.log"
-HEALTH="http://127.0.0.1:$PULSAR_HTTP_PORT/admin/v2/brokers/health"
 TOKEN_FILE="${PULSAR_TOKEN_FILE:-}"
 TLS_DIR="${PULSAR_TLS_DIR:-}"
 PULSAR_TLS_PORT="${PULSAR_TLS_PORT:-6651}"
@@ -34,7 +34,7 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # ready = broker health check passes AND standalone has created the public/default namespace
 healthy() {
   local auth=(); [[ -f "$AUTH_HEADER" ]] && auth=(-H "@$AUTH_HEADER")
-  [[ "$(curl -fsS -m 5 "${auth[@]}" "$HEALTH" 2>/dev/null)" == "ok" ]] &&
+  [[ "$(curl -fsS -m 5 "${auth[@]}" "http://127.0.0.1:$PULSAR_HTTP_PORT/admin/v2/brokers/health" 2>/dev/null)" == "ok" ]] &&
     curl -fsS -m 5 "${auth[@]}" "http://127.0.0.1:$PULSAR_HTTP_PORT/admin/v2/namespaces/public" 2>/dev/null |
       grep -q '"public/default"'
 }
@@ -77,24 +77,9 @@ set_conf() {
   if grep -q "^$2=" "$1"; then sed -i "s|^$2=.*|$2=$3|" "$1"; else echo "$2=$3" >> "$1"; fi
 }
 
-start() {
-  if running; then log "already running (pid $(cat "$PIDFILE"))"; return 0; fi
-  local ports=("$PULSAR_PORT" "$PULSAR_HTTP_PORT"); [[ -n "$TLS_DIR" ]] && ports+=("$PULSAR_TLS_PORT" "$PULSAR_HTTPS_PORT")
-  for p in "${ports[@]}"; do
-    if port_busy "$p"; then
-      log "port $p on 127.0.0.1 is already in use; free it or set PULSAR_PORT / PULSAR_HTTP_PORT (PULSAR_TLS_PORT / PULSAR_HTTPS_PORT)"
-      exit 1
-    fi
-  done
-  eval "$("$ROOT/scripts/fetch_artifacts.sh")"   # sets PULSAR_HOME (downloads on first use)
-
-  mkdir -p "$RUN"
-  local data
-  if [[ -f "$RUN/kept" ]]; then data="$(cat "$RUN/datadir")"; rm -f "$RUN/kept"
-  else data="$(mktemp -d "${TMPDIR:-/tmp}/pulsar-data.XXXXXX")"; fi
-  echo "$data" > "$RUN/datadir"
-  echo "$PULSAR_HTTP_PORT" > "$RUN/http.port"
-  local conf="$data/standalone.conf"
+# a new broker's configuration, in its data folder
+configure() {
+  local conf="$1" data="$2"
   cp "$PULSAR_HOME/conf/standalone.conf" "$conf"
   echo >> "$conf"   # the shipped file ends without a newline: settings appended after it start a line of their own
   set_conf "$conf" bindAddress 127.0.0.1
@@ -114,6 +99,34 @@ start() {
   rm -f "$AUTH_HEADER"
   if [[ -n "$TOKEN_FILE" ]]; then token_auth "$conf" "$data"; fi
   if [[ -n "$TLS_DIR" ]]; then tls "$conf"; fi
+}
+
+start() {
+  if running; then log "already running (pid $(cat "$PIDFILE"))"; return 0; fi
+  local kept=""
+  # after `stop --keep-data` the same broker starts again: its data, configuration, token and certificates
+  if [[ -f "$RUN/kept" ]]; then kept=1; PULSAR_HTTP_PORT="$(cat "$RUN/http.port")"; source "$RUN/tls.ports"; fi
+  local ports=("$PULSAR_PORT" "$PULSAR_HTTP_PORT"); [[ -n "$TLS_DIR" ]] && ports+=("$PULSAR_TLS_PORT" "$PULSAR_HTTPS_PORT")
+  for p in "${ports[@]}"; do
+    if port_busy "$p"; then
+      log "port $p on 127.0.0.1 is already in use; free it or set PULSAR_PORT / PULSAR_HTTP_PORT (PULSAR_TLS_PORT / PULSAR_HTTPS_PORT)"
+      exit 1
+    fi
+  done
+  eval "$("$ROOT/scripts/fetch_artifacts.sh")"   # sets PULSAR_HOME (downloads on first use)
+
+  mkdir -p "$RUN"
+  local data
+  if [[ -n "$kept" ]]; then data="$(cat "$RUN/datadir")"; rm -f "$RUN/kept"
+  else
+    data="$(mktemp -d "${TMPDIR:-/tmp}/pulsar-data.XXXXXX")"
+    echo "$data" > "$RUN/datadir"
+    echo "$PULSAR_HTTP_PORT" > "$RUN/http.port"
+    printf 'TLS_DIR=%q PULSAR_TLS_PORT=%q PULSAR_HTTPS_PORT=%q\n' "$TLS_DIR" "$PULSAR_TLS_PORT" "$PULSAR_HTTPS_PORT" \
+      > "$RUN/tls.ports"
+    configure "$data/standalone.conf" "$data"
+  fi
+  local conf="$data/standalone.conf"
 
   local t0; t0=$(date +%s%N)
   log "starting Pulsar $(basename "$PULSAR_HOME") on 127.0.0.1:$PULSAR_PORT (http $PULSAR_HTTP_PORT), data $data"
@@ -137,7 +150,7 @@ start() {
 
 cleanup() {
   [[ -f "$RUN/datadir" ]] && rm -rf "$(cat "$RUN/datadir")"
-  rm -f "$RUN/datadir" "$RUN/http.port" "$RUN/kept" "$PIDFILE" "$AUTH_HEADER"
+  rm -f "$RUN/datadir" "$RUN/http.port" "$RUN/tls.ports" "$RUN/kept" "$PIDFILE" "$AUTH_HEADER"
 }
 
 stop_broker() {

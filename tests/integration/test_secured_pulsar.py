@@ -2,15 +2,18 @@
 without trusting the broker's certificate."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
 import orjson
+import pulsar
 import pytest
 
 from broker.consume import read_topic
-from broker.local import local_broker
+from broker.local import PULSAR_SH, local_broker
 from broker.publish import publish
 from engine.records import change_order
 
@@ -78,3 +81,29 @@ def test_the_job_runs_over_tls_trusting_the_brokers_ca_and_is_refused_without_it
 
     records = [orjson.loads(message) for message in read_topic(plain, topic("out"), idle_seconds=3)]
     assert sorted(records, key=change_order) == expected_records(events)
+
+
+def test_a_restarted_broker_keeps_its_token_and_certificates(artifacts, tmp_path):
+    """``pulsar.sh restart`` given only the broker's port, as after an outage: the same broker again, the token
+    and the certificate authority of its first start still admitting clients over TLS, its messages kept."""
+    token_file = tmp_path / "client.token"
+    with local_broker(tmp_path, token_file=token_file, tls=True) as broker:
+        def client() -> pulsar.Client:
+            return pulsar.Client(broker.tls.service_url, tls_trust_certs_file_path=str(broker.tls.ca_file),
+                                 tls_validate_hostname=True,
+                                 authentication=pulsar.AuthenticationToken(token_file.read_text().strip()))
+
+        def send(payload: bytes) -> None:
+            sender = client()
+            sender.create_producer(topic).send(payload)
+            sender.close()
+
+        topic = "persistent://public/default/restarted"
+        send(b"before")
+        subprocess.run([str(PULSAR_SH), "restart"], env={**os.environ, "PULSAR_PORT": str(urlparse(
+            broker.service_url).port)}, check=True, stdout=subprocess.DEVNULL, timeout=400)
+        send(b"after")
+        receiver = client()
+        reader = receiver.create_reader(topic, pulsar.MessageId.earliest)
+        assert [reader.read_next(30_000).data() for _ in range(2)] == [b"before", b"after"]
+        receiver.close()
