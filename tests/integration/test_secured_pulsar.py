@@ -3,9 +3,14 @@ without trusting the broker's certificate."""
 from __future__ import annotations
 
 import os
+import socket
+import ssl
 import subprocess
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import urlparse
 
 import orjson
@@ -82,6 +87,66 @@ def test_the_job_runs_over_tls_trusting_the_brokers_ca_and_is_refused_without_it
     records = [orjson.loads(message) for message in read_topic(plain, topic("out"), idle_seconds=3)]
     assert sorted(records, key=change_order) == expected_records(events)
 
+
+
+def certificate_for(host: str, folder: Path) -> tuple[Path, Path, Path]:
+    """A throwaway CA's PEM, and a server certificate it signed for ``host`` only with its key."""
+    ca, ca_key, certificate, key = (folder / name for name in ("ca.pem", "ca.key", "server.pem", "server.key"))
+    openssl = ["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    subprocess.run([*openssl, "-x509", "-subj", "/CN=test CA", "-keyout", ca_key, "-out", ca], check=True,
+                   capture_output=True)
+    subprocess.run([*openssl, "-subj", f"/CN={host}", "-keyout", key, "-out", folder / "server.csr"], check=True,
+                   capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", folder / "server.csr", "-CA", ca, "-CAkey", ca_key,
+                    "-CAcreateserial", "-days", "1", "-extfile", "/dev/stdin", "-out", certificate], check=True,
+                   capture_output=True, input=f"subjectAltName=DNS:{host}\n".encode())
+    return ca, certificate, key
+
+
+@contextmanager
+def tls_endpoint(certificate: Path, key: Path) -> Iterator[int]:
+    """A TLS server on a free port of 127.0.0.1 that shakes hands with each connection and closes it."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, key)
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    serving = threading.Event()
+    serving.set()
+
+    def serve() -> None:
+        while serving.is_set():
+            try:
+                connection, _ = server.accept()
+            except TimeoutError:
+                continue
+            try:
+                context.wrap_socket(connection, server_side=True).close()
+            except (ssl.SSLError, OSError):  # a probe that only connects, or a client that gave up
+                connection.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        serving.clear()
+        thread.join()
+        server.close()
+
+
+def test_a_certificate_for_another_host_is_refused(artifacts, tmp_path):
+    """A trusted certificate that does not name the service URL's host: refused at once, naming the setting."""
+    ca, certificate, key = certificate_for("elsewhere.invalid", tmp_path)
+    with tls_endpoint(certificate, key) as port:
+        url = f"pulsar+ssl://127.0.0.1:{port}"
+        settings = [setting for section in ("source.pulsar", "sink.pulsar")
+                    for setting in ("--set", f"{section}.service_url={url}", "--set", f"{section}.tls.trust_certs={ca}")]
+        refused = subprocess.run([str(TIMELINE), "run", str(CIRR), "--source", "pulsar:in", "--sink", "pulsar:out",
+                                  *settings], cwd=tmp_path, capture_output=True, text=True, timeout=JOB_TIMEOUT_S)
+    assert refused.returncode == 2
+    assert refused.stderr == (f"timeline run: 'source.pulsar': the TLS certificate of Pulsar at {url} is not for"
+                              " 127.0.0.1: use a host name it holds in 'source.pulsar.service_url', or set"
+                              " 'source.pulsar.tls.hostname_verification' to false\n"), refused.stderr
 
 def test_a_restarted_broker_keeps_its_token_and_certificates(artifacts, tmp_path):
     """``pulsar.sh restart`` given only the broker's port, as after an outage: the same broker again, the token
