@@ -1,5 +1,6 @@
-"""Secured Pulsar brokers: the job runs with a token or over TLS, and is refused at once without the token or
-without trusting the broker's certificate."""
+"""Secured Pulsar brokers: the job runs with a token or over TLS, and is refused at once without the token,
+without trusting the broker's certificate or when the certificate is for another host; a restarted broker
+keeps its token and certificates."""
 from __future__ import annotations
 
 import os
@@ -88,7 +89,6 @@ def test_the_job_runs_over_tls_trusting_the_brokers_ca_and_is_refused_without_it
     assert sorted(records, key=change_order) == expected_records(events)
 
 
-
 def certificate_for(host: str, folder: Path) -> tuple[Path, Path, Path]:
     """A throwaway CA's PEM, and a server certificate it signed for ``host`` only with its key."""
     ca, ca_key, certificate, key = (folder / name for name in ("ca.pem", "ca.key", "server.pem", "server.key"))
@@ -147,6 +147,7 @@ def test_a_certificate_for_another_host_is_refused(artifacts, tmp_path):
     assert refused.stderr == (f"timeline run: 'source.pulsar': the TLS certificate of Pulsar at {url} is not for"
                               " 127.0.0.1: use a host name it holds in 'source.pulsar.service_url', or set"
                               " 'source.pulsar.tls.hostname_verification' to false\n"), refused.stderr
+
 
 def test_a_restarted_broker_keeps_its_token_and_certificates(artifacts, tmp_path):
     """``pulsar.sh restart`` given only the broker's port, as after an outage: the same broker again, the token
