@@ -132,26 +132,8 @@ def decoded_table(keys: list[str], times: list[int], texts: dict[str, list[bytes
                        for values in texts.values())], schema=schema)
 
 
-def field_texts(fields: dict[str, Any], columns: Sequence[str]) -> list[bytes | None]:
-    """Each of ``columns`` of an event as JSON text (None: absent or null)."""
-    return [None if (value := fields.get(name)) is None else orjson.dumps(value) for name in columns]
-
-
 def table_of_decoded(decoded: pa.Table, columns: Sequence[str]) -> EventTable:
     """An :class:`EventTable` of decoded events (:func:`decoded_schema`, in input order)."""
     times = decoded["time"].to_numpy()
     distinct, key, order = sorted_order(decoded["key"], times)
     return EventTable(distinct, key, times[order], {name: value_column(decoded[name], order) for name in columns})
-
-
-def table_of_events(events: Iterable[Event], columns: Sequence[str]) -> EventTable:
-    """An :class:`EventTable` of decoded events (in input order) and the fields ``columns``."""
-    keys: list[str] = []
-    times: list[int] = []
-    texts: list[list[bytes | None]] = []
-    for event in events:
-        keys.append(event.key)
-        times.append(event.time)
-        texts.append(field_texts(event.fields, columns))
-    by_column = {name: [row[index] for row in texts] for index, name in enumerate(columns)}
-    return table_of_decoded(decoded_table(keys, times, by_column), columns)

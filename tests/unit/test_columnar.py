@@ -11,13 +11,14 @@ from dsl import nodes
 from dsl.spec import load_spec_file
 from dsl.plan import compile_plan
 from engine import batch, columnar, reference
-from engine.columnar_events import spec_columns, table_of_events
+from engine.columnar_events import spec_columns
 from engine.columnar_output import aggregate_lines, change_lines
 from engine.columnar_records import aggregate_records, coverage, evaluate
 from engine.decode import Event
 from engine.incremental import Engine
 from engine.ticks import Contribution
 from tests import strategies
+from tests.event_tables import table_of_events
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

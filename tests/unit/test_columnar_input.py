@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cli.main import main
-from engine.columnar_events import field_texts
 from engine.columnar_input import decode_lines, decode_parquet, line_blocks, parquet_batches
 from engine.decode import decode_event, is_blank, text_of
 from engine.events import BadEvent
+from tests.event_tables import field_texts
 from tests.unit.test_decode import POISONED_TIMES
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
