@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.flink.api.common.JobID;
@@ -77,9 +78,10 @@ class TransactionLedgerTest {
         ExecutorService otherSubtask = Executors.newSingleThreadExecutor();
         Future<?> churn = otherSubtask.submit(() -> {
             TransactionLedger its = ledger(job, "sink");
-            for (long sequence = 2; listing.get(); sequence++) {
+            for (long sequence = 2; listing.get(); sequence++) {  // one commit every 0.1 ms at most
                 its.record(opened(1, 1, sequence));
                 its.forget(opened(1, 1, sequence));
+                LockSupport.parkNanos(100_000);
             }
             return null;
         });
